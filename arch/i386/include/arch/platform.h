@@ -1,0 +1,47 @@
+/* The services the i386 port gives the portable kernel: exit, idle, time, console devices, paging. */
+#ifndef ARCH_PLATFORM_H
+#define ARCH_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <kernel/boot_info.h>
+
+/* Sets up traps, the interrupt controller and the timer at tick_hz. */
+void platform_init_interrupts(uint32_t tick_hz);
+
+/* Turns on paging with the kernel's identity map of [0, direct_map_limit). */
+void platform_init_paging(uint32_t direct_map_limit);
+
+/* Writes to every console device (serial and VGA). */
+void platform_console_write(const char *text, size_t length);
+
+/* Ticks since boot and their rate. */
+uint64_t platform_ticks(void);
+
+/* The CPU's cycle counter (guest instructions under QEMU -icount), and its value at kernel entry. */
+uint64_t platform_cycles(void);
+extern uint64_t platform_boot_cycles;
+uint32_t platform_tick_hz(void);
+/* Nanoseconds since the last tick (0 until the cycle counter is measured); below one tick. */
+uint32_t platform_nanoseconds_into_tick(void);
+
+/* The real-time clock, in ns since 1970-01-01 UTC; 0 when there is none (or it is nonsense). */
+uint64_t platform_wall_clock_ns(void);
+
+/* Waits for the next interrupt with interrupts enabled, then disables them again. */
+void platform_idle(void);
+
+/* Stops the machine: QEMU exits with this status through isa-debug-exit. */
+void platform_exit(int status) __attribute__((noreturn));
+
+/* Makes the CPU fault on purpose (kind: "page", "divide", "opcode", "gp"); for tests. */
+void platform_deliberate_fault(const char *kind);
+
+uint32_t platform_read_fault_address(void);
+
+/* Kernel's layout, from the linker script. */
+extern char kernel_image_start[], kernel_image_end[], kernel_text_end[];
+
+void kernel_main(struct boot_info *info) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,28 @@
+/* The table of driver interrupt handlers, one per 8259 line, and their dispatch. */
+#include <arch/irq.h>
+#include <arch/pc.h>
+
+enum { IRQ_CASCADE = 2 };
+
+/* Handler attached to each line (NULL: none) and the context it is called with. */
+static irq_handler_fn irq_handlers[IRQ_LINE_COUNT];
+static void *irq_contexts[IRQ_LINE_COUNT];
+
+int irq_set_handler(int irq, irq_handler_fn handler, void *context)
+{
+    if (irq < 0 || irq >= IRQ_LINE_COUNT || irq_handlers[irq])
+        return 0;
+    if (irq == IRQ_TIMER || irq == IRQ_CASCADE || irq == IRQ_COM1)
+        return 0;               /* the port's own lines, handled in trap_device_interrupt */
+    irq_contexts[irq] = context;
+    irq_handlers[irq] = handler;
+    return 1;
+}
+
+int irq_dispatch(int irq)
+{
+    if (irq < 0 || irq >= IRQ_LINE_COUNT || !irq_handlers[irq])
+        return 0;
+    irq_handlers[irq](irq_contexts[irq]);
+    return 1;
+}

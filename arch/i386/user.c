@@ -1,0 +1,111 @@
+/* User mode on i386: entering a process, saving it on a trap, FPU/SSE state, and user traps. */
+#include <stdint.h>
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/pc.h>
+#include <arch/trap.h>
+#include <kernel/fault.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/string.h>
+#include <kernel/syscall.h>
+
+enum {
+    EFLAGS_RESERVED = 1 << 1, EFLAGS_INTERRUPTS = 1 << 9,
+    EFLAGS_USER_WRITABLE = 0x00000CD5,      /* CF PF AF ZF SF DF OF: what a program may set */
+    CR0_MONITOR_COPROCESSOR = 1 << 1, CR0_EMULATION = 1 << 2, CR0_NUMERIC_ERROR = 1 << 5,
+    CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10,
+    CPUID_FXSR = 1 << 24,
+    PAGE_FAULT_WRITE = 1 << 1,
+};
+
+/* The FPU state every new process starts with (after fninit, SSE exceptions masked). */
+static uint8_t fpu_initial_state[512] __attribute__((aligned(16)));
+
+void arch_user_init(void)
+{
+    uint32_t a, b, c, d;
+    cpu_cpuid(1, &a, &b, &c, &d);
+    if (!(d & CPUID_FXSR))
+        fatal("this CPU has no fxsave/fxrstor; Cairn needs a Pentium II or later");
+    cpu_write_cr0((cpu_read_cr0() & ~(uint32_t)CR0_EMULATION) | CR0_MONITOR_COPROCESSOR |
+                  CR0_NUMERIC_ERROR);
+    cpu_write_cr4(cpu_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    cpu_fpu_reset();
+    cpu_fpu_save(fpu_initial_state);
+}
+
+void context_init(struct user_context *context, uint32_t eip, uint32_t esp)
+{
+    memset(context->registers, 0, sizeof(context->registers));
+    context->eip = eip;
+    context->esp = esp;
+    context->eflags = EFLAGS_RESERVED | EFLAGS_INTERRUPTS;
+    memcpy(context->fpu, fpu_initial_state, sizeof(context->fpu));
+}
+
+static void context_save(struct user_context *context, const struct trap_frame *frame)
+{
+    const uint32_t from_frame[CONTEXT_CALL_REGISTERS] = {
+        frame->eax, frame->ebx, frame->ecx, frame->edx, frame->esi, frame->edi, frame->ebp,
+    };
+    memcpy(context->registers, from_frame, sizeof(from_frame));
+    context->eip = frame->eip;
+    context->esp = frame->user_esp;
+    context->eflags = frame->eflags;
+    cpu_fpu_save(context->fpu);
+}
+
+void arch_enter_user(struct process *process)
+{
+    uint32_t directory = process_hardware_directory(process);
+    if (!directory)
+        sched_run();    /* process_hardware_directory parked or stopped it */
+    mmu_activate(directory);
+    cpu_fpu_restore(process->context.fpu);
+    struct trap_frame *frame = (struct trap_frame *)(tss_kernel_stack_top() - sizeof(*frame));
+    const struct user_context *context = &process->context;
+    frame->eax = context->registers[CONTEXT_EAX];
+    frame->ebx = context->registers[CONTEXT_EBX];
+    frame->ecx = context->registers[CONTEXT_ECX];
+    frame->edx = context->registers[CONTEXT_EDX];
+    frame->esi = context->registers[CONTEXT_ESI];
+    frame->edi = context->registers[CONTEXT_EDI];
+    frame->ebp = context->registers[CONTEXT_EBP];
+    frame->gs = frame->fs = frame->es = frame->ds = SELECTOR_USER_DATA;
+    frame->user_ss = SELECTOR_USER_DATA;
+    frame->cs = SELECTOR_USER_CODE;
+    frame->eip = context->eip;
+    frame->user_esp = context->esp;
+    frame->eflags = (context->eflags & EFLAGS_USER_WRITABLE) | EFLAGS_RESERVED | EFLAGS_INTERRUPTS;
+    trap_enter_frame(frame);
+}
+
+static const char *user_fault_name(uint32_t vector)
+{
+    switch (vector) {
+    case TRAP_DIVIDE: return "divide error";
+    case TRAP_INVALID_OPCODE: return "invalid opcode";
+    case TRAP_GENERAL_PROTECTION: return "general protection fault";
+    case TRAP_PAGE_FAULT: return "page fault";
+    default: return trap_exception_name(vector);
+    }
+}
+
+/* A trap taken in user mode: save the process, handle the trap, run whoever is next. */
+void trap_user(struct trap_frame *frame)
+{
+    struct process *process = process_current;
+    assert(process != NULL);
+    context_save(&process->context, frame);
+    if (frame->vector >= TRAP_IRQ_BASE && frame->vector < TRAP_IRQ_BASE + 16)
+        trap_device_interrupt((int)frame->vector - TRAP_IRQ_BASE);
+    else if (frame->vector == TRAP_SYSCALL)
+        syscall_handle(process);
+    else if (frame->vector == TRAP_PAGE_FAULT)
+        fault_page(process, cpu_read_cr2(), frame->error_code & PAGE_FAULT_WRITE);
+    else
+        process_fault(process, user_fault_name(frame->vector), PROCESS_FAULT_NO_ADDRESS);
+    sched_run();
+}

@@ -1,0 +1,183 @@
+/* Sealing and checking on-disk blocks: every check names what is wrong and the values found. */
+#include <kernel/format.h>
+#include <kernel/string.h>
+#include <cairn/abi.h>
+#include "crc32c.h"
+#include "format.h"
+
+const char *format_block_type_name(uint32_t type)
+{
+    switch (type) {
+    case CAIRN_BLOCK_SUPERBLOCK: return "superblock";
+    case CAIRN_BLOCK_ROOT: return "root record";
+    case CAIRN_BLOCK_MAP_LEAF: return "map leaf";
+    case CAIRN_BLOCK_MAP_INTERIOR: return "map interior node";
+    case CAIRN_BLOCK_OBJECT: return "object record";
+    default: return "unknown block type";
+    }
+}
+
+uint32_t format_block_crc(const void *block)
+{
+    const struct cairn_block_header *header = block;
+    const uint8_t *bytes = block;
+    size_t crc_offset = (const uint8_t *)&header->crc32c - bytes;
+    static const uint8_t zero[4];
+    uint32_t crc = crc32c_update(0, bytes, crc_offset);
+    crc = crc32c_update(crc, zero, sizeof(zero));
+    return crc32c_update(crc, bytes + crc_offset + 4, CAIRN_DISK_BLOCK_SIZE - crc_offset - 4);
+}
+
+void format_seal_block(void *block, uint32_t type, uint64_t epoch, uint32_t block_number)
+{
+    struct cairn_block_header *header = block;
+    header->magic = CAIRN_DISK_MAGIC;
+    header->type = type;
+    header->epoch = epoch;
+    header->block = block_number;
+    header->format_version = CAIRN_DISK_FORMAT_VERSION;
+    header->crc32c = format_block_crc(block);
+}
+
+int format_check_block(const void *block, uint32_t type, uint32_t block_number, char *why,
+                       size_t why_size)
+{
+    const struct cairn_block_header *header = block;
+    if (header->magic != CAIRN_DISK_MAGIC) {
+        format_print(why, why_size, "block %u is not a Cairn block (no magic)", block_number);
+        return 0;
+    }
+    if (header->format_version != CAIRN_DISK_FORMAT_VERSION) {
+        format_print(why, why_size, "block %u has format version %u; this kernel reads version %u",
+                     block_number, header->format_version, CAIRN_DISK_FORMAT_VERSION);
+        return 0;
+    }
+    uint32_t crc = format_block_crc(block);
+    if (crc != header->crc32c) {
+        format_print(why, why_size, "block %u: bad checksum (stored %#x, computed %#x)",
+                     block_number, header->crc32c, crc);
+        return 0;
+    }
+    if (header->type != type) {
+        format_print(why, why_size, "block %u is a %s where a %s was expected", block_number,
+                     format_block_type_name(header->type), format_block_type_name(type));
+        return 0;
+    }
+    if (header->block != block_number) {
+        format_print(why, why_size, "block %u says it belongs at block %u (misplaced write)",
+                     block_number, header->block);
+        return 0;
+    }
+    return 1;
+}
+
+int format_check_superblock(const struct cairn_superblock *super, uint32_t block_number,
+                            uint64_t device_blocks, char *why, size_t why_size)
+{
+    if (!format_check_block(super, CAIRN_BLOCK_SUPERBLOCK, block_number, why, why_size))
+        return 0;
+    const char *problem = NULL;
+    uint64_t log_end = (uint64_t)super->log_start +
+                       (uint64_t)super->segment_blocks * super->segment_count;
+    if (super->feature_incompat & ~CAIRN_DISK_INCOMPAT_KNOWN)
+        problem = "uses incompatible features this kernel does not know";
+    else if (super->block_size != CAIRN_DISK_BLOCK_SIZE)
+        problem = "has a block size other than 4096";
+    else if (super->log_start < CAIRN_DISK_LOG_START || super->segment_blocks == 0 ||
+             log_end > super->device_blocks)
+        problem = "has a log outside the image";
+    else if (super->device_blocks > device_blocks)
+        problem = "describes an image larger than this disk (truncated image?)";
+    else if (super->root.block < super->log_start || super->root.block >= log_end)
+        problem = "points at a root record outside the log";
+    if (problem) {
+        format_print(why, why_size, "superblock at block %u %s", block_number, problem);
+        return 0;
+    }
+    return 1;
+}
+
+uint64_t format_map_capacity(uint32_t depth)
+{
+    uint64_t capacity = CAIRN_MAP_LEAF_ENTRIES;
+    for (uint32_t level = 0; level < depth && level < CAIRN_MAP_MAX_DEPTH; level++)
+        capacity *= CAIRN_MAP_INTERIOR_CHILDREN;
+    return capacity;
+}
+
+/* Do the programs' and the data set's Pages (consecutive OIDs) lie inside the map? */
+static int format_root_pages_in_map(const struct cairn_root_record *root)
+{
+    uint32_t programs = root->program_count < CAIRN_DISK_PROGRAMS ? root->program_count
+                                                                   : CAIRN_DISK_PROGRAMS;
+    for (uint32_t i = 0; i < programs; i++) {
+        const struct cairn_disk_program *program = &root->programs[i];
+        uint64_t pages = ((uint64_t)program->size + CAIRN_DISK_BLOCK_SIZE - 1) /
+                         CAIRN_DISK_BLOCK_SIZE;
+        if (pages && (program->first_page == 0 ||
+                      (uint64_t)program->first_page + pages > root->oid_limit))
+            return 0;
+    }
+    return !root->data.page_count ||
+           (root->data.first_page != 0 &&
+            (uint64_t)root->data.first_page + root->data.page_count <= root->oid_limit);
+}
+
+int format_check_root_fields(const struct cairn_root_record *root,
+                             const struct cairn_superblock *super, char *why, size_t why_size)
+{
+    uint64_t log_end = (uint64_t)super->log_start +
+                       (uint64_t)super->segment_blocks * super->segment_count;
+    const char *problem = NULL;
+    if (root->map_depth > CAIRN_MAP_MAX_DEPTH)
+        problem = "has an object map deeper than format 1 allows";
+    else if (root->map_root.block < super->log_start || root->map_root.block >= log_end)
+        problem = "points at an object map outside the log";
+    else if (root->log_head < super->log_start || root->log_head > log_end)
+        problem = "has a log head outside the log";
+    else if (root->program_count > CAIRN_DISK_PROGRAMS || root->process_count > CAIRN_DISK_PROCESSES)
+        problem = "lists more programs or processes than fit";
+    else if (root->oid_limit > 0xFFFFFFFFull)
+        problem = "has an OID limit beyond 32 bits";
+    else if (root->oid_limit > format_map_capacity(root->map_depth))
+        problem = "has more OIDs than its object map can hold";
+    else if ((root->oid_limit + CAIRN_MAP_LEAF_ENTRIES - 1) / CAIRN_MAP_LEAF_ENTRIES >
+             log_end - super->log_start)
+        problem = "has more OIDs than map leaves would fit in the log";
+    else if (!format_root_pages_in_map(root))
+        problem = "names program or data-set pages outside its object map";
+    if (problem) {
+        format_print(why, why_size, "root record at block %u %s", root->header.block, problem);
+        return 0;
+    }
+    return 1;
+}
+
+int format_check_root(const struct cairn_root_record *root, const struct cairn_superblock *super,
+                      char *why, size_t why_size)
+{
+    if (root->header.epoch != super->header.epoch) {
+        format_print(why, why_size, "root record at block %u has another epoch than its superblock",
+                     root->header.block);
+        return 0;
+    }
+    return format_check_root_fields(root, super, why, why_size);
+}
+
+int format_check_process_record(const struct cairn_object_record *record, char *why,
+                                size_t why_size)
+{
+    const char *problem = NULL;
+    if (record->state > CAIRN_DISK_PROCESS_STATE_MAX)
+        problem = "an impossible state";
+    else if (record->priority >= CAIRN_PRIORITIES)
+        problem = "an impossible priority";
+    else if (record->receive_slot != CAIRN_NO_SLOT && record->receive_slot >= CAIRN_CLIST_SLOTS)
+        problem = "a receive slot beyond its c-list";
+    if (problem) {
+        format_print(why, why_size, "process OID %llu at block %u has %s",
+                     (unsigned long long)record->oid, record->header.block, problem);
+        return 0;
+    }
+    return 1;
+}

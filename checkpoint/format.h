@@ -1,0 +1,48 @@
+/* Sealing and checking the blocks of the on-disk format (include/cairn/disk_format.h). */
+#ifndef CHECKPOINT_FORMAT_H
+#define CHECKPOINT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cairn/disk_format.h>
+
+/* Fills in block's header (magic, type, epoch, own number, version) and its CRC32C. */
+void format_seal_block(void *block, uint32_t type, uint64_t epoch, uint32_t block_number);
+
+/* The CRC32C a header carries: of the block with the crc32c field taken as zero. */
+uint32_t format_block_crc(const void *block);
+
+/*
+ * Checks a metadata block read from block_number: magic, format version,
+ * type, CRC and own block number. Returns 1, or 0 with a one-line reason
+ * in why (naming what is wrong, with the values found).
+ */
+int format_check_block(const void *block, uint32_t type, uint32_t block_number, char *why,
+                       size_t why_size);
+
+/* Checks a superblock's own fields against the device; same contract. */
+int format_check_superblock(const struct cairn_superblock *super, uint32_t block_number,
+                            uint64_t device_blocks, char *why, size_t why_size);
+
+/* Checks a root record's fields against the superblock's geometry, and that it has the
+ * superblock's epoch; same contract. */
+int format_check_root(const struct cairn_root_record *root, const struct cairn_superblock *super,
+                      char *why, size_t why_size);
+
+/* OIDs a map of depth levels of interior nodes can describe: 254 x 508^depth. */
+uint64_t format_map_capacity(uint32_t depth);
+
+/* The same checks of the fields alone, for a root record found in the log (not named by super). */
+int format_check_root_fields(const struct cairn_root_record *root,
+                             const struct cairn_superblock *super, char *why, size_t why_size);
+
+/* A process record's state: 0 embryo .. 4 stopped by a fault (kernel/process.h). */
+#define CAIRN_DISK_PROCESS_STATE_MAX 4u
+
+/* Checks the fields of a Process record the kernel relies on (state, priority, receive slot). */
+int format_check_process_record(const struct cairn_object_record *record, char *why,
+                                size_t why_size);
+
+const char *format_block_type_name(uint32_t type);
+
+#endif

@@ -1,0 +1,75 @@
+/* The store's read side: choosing a superblock and root record, and looking OIDs up in the object map. */
+#ifndef CHECKPOINT_STORE_H
+#define CHECKPOINT_STORE_H
+
+#include <stdint.h>
+#include <cairn/disk_format.h>
+#include "blockdev.h"
+
+enum store_status {
+    STORE_OK = 0,
+    STORE_IO_ERROR,             /* the device failed a read */
+    STORE_NOT_CAIRN,            /* no Cairn image on the device */
+    STORE_CORRUPT,              /* a check failed: checksum, type, bounds, version */
+    STORE_NOT_FOUND,            /* an OID the map does not describe */
+};
+
+enum { STORE_MESSAGE_SIZE = 200 };
+
+struct store {
+    struct block_device *device;
+    struct cairn_superblock super;      /* the one in use */
+    struct cairn_root_record root;      /* its root record */
+    uint32_t superblock_block;          /* CAIRN_DISK_SUPERBLOCK_A or _B */
+    struct cairn_root_record older_root;    /* the previous checkpoint, when older_usable */
+    int older_usable;
+    char rejected[STORE_MESSAGE_SIZE];  /* "epoch E (superblock X): why" of a newer superblock
+                                           passed over ("" if none) */
+    char error[STORE_MESSAGE_SIZE];     /* why the last failing call failed */
+    /* Map blocks last read, one per level (0 = the root's level): a cache. */
+    uint32_t map_cached[CAIRN_MAP_MAX_DEPTH + 1];
+    uint32_t map_cached_crc[CAIRN_MAP_MAX_DEPTH + 1];   /* the CRC32C the cached block matched */
+    uint8_t map_cache[CAIRN_MAP_MAX_DEPTH + 1][CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
+    uint8_t scratch[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
+};
+
+/* Finds the newest usable checkpoint on device (checking superblock, root record, map root). */
+int store_open(struct store *store, struct block_device *device);
+
+/* The map entry of oid; STORE_NOT_FOUND for OIDs beyond the map. */
+int store_lookup(struct store *store, uint64_t oid, struct cairn_map_entry *entry);
+
+/* The checks store_lookup makes of an entry read from a leaf: a known type, a block in the log. */
+int store_check_entry(struct store *store, uint64_t oid, const struct cairn_map_entry *entry);
+
+/* Reads the block of a map entry into buffer (4096 bytes) and checks its CRC32C. */
+int store_read_entry(struct store *store, uint64_t oid, const struct cairn_map_entry *entry,
+                     void *buffer);
+
+/* Reads and checks the object record (Bank) of oid. */
+int store_read_record(struct store *store, uint64_t oid, const struct cairn_map_entry *entry,
+                      struct cairn_object_record *record);
+
+/*
+ * For tools that look at checkpoints other than the newest. store_find_geometry
+ * fills store->super from the first superblock whose own checks pass (its root
+ * record unchecked), for images store_open refused. store_read_root_at reads
+ * the root record found at block (no parent pointer: its own CRC, its fields
+ * against store->super, its map root). store_use_root makes lookups read the
+ * map of root from then on.
+ */
+int store_find_geometry(struct store *store, struct block_device *device);
+int store_read_root_at(struct store *store, uint32_t block, struct cairn_root_record *root);
+void store_use_root(struct store *store, const struct cairn_root_record *root);
+
+/* Reads a map block (leaf when level == depth, else interior) through a checked pointer. */
+int store_read_map_block(struct store *store, struct cairn_block_pointer pointer, uint32_t level,
+                         uint32_t depth, void *buffer);
+
+/* Where an OID sits in a map of a given depth: the child index at each level. */
+void store_map_path(uint64_t oid, uint32_t depth, uint32_t *indices);
+
+/* The depth a map needs for oid_limit OIDs. */
+uint32_t store_map_depth_for(uint64_t oid_limit);
+
+#endif

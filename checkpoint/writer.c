@@ -1,0 +1,560 @@
+/*
+ * The checkpoint writer.
+ *
+ *   writer_begin          epoch = committed + 1
+ *   writer_put_object...  blocks appended at log_head, gathered 16 at a time
+ *   writer_commit         1. remaining data blocks, changed map leaves, interior nodes
+ *   (or one phase per       2. FLUSH
+ *    writer_commit_step)  3. root record            4. FLUSH
+ *                         5. the other superblock   6. FLUSH
+ *
+ * Nothing the last two committed checkpoints refer to is ever overwritten:
+ * blocks go into segments neither of them uses (or the unwritten tail of the
+ * segment being filled), and the superblock written is the one the previous
+ * checkpoint did not use. A crash before step 6 completes leaves the
+ * previous checkpoint in force.
+ *
+ * Segments: after each commit, SEGMENT_NEWEST marks the segments holding a
+ * block the new checkpoint refers to (map entries, leaves, and everything
+ * written by it), SEGMENT_PREVIOUS those of the one before. The cleaner
+ * makes the caller rewrite the objects of the emptiest used segment, so that
+ * two checkpoints later that segment is free again.
+ */
+#include <kernel/format.h>
+#include <kernel/string.h>
+#include "crc32c.h"
+#include "format.h"
+#include "writer.h"
+
+static uint32_t writer_log_end(const struct writer *writer)
+{
+    const struct cairn_superblock *super = &writer->store->super;
+    return super->log_start + super->segment_blocks * super->segment_count;
+}
+
+static uint32_t writer_segment_of(const struct writer *writer, uint32_t block)
+{
+    const struct cairn_superblock *super = &writer->store->super;
+    return (block - super->log_start) / super->segment_blocks;
+}
+
+static uint32_t writer_segment_start(const struct writer *writer, uint32_t segment)
+{
+    const struct cairn_superblock *super = &writer->store->super;
+    return super->log_start + segment * super->segment_blocks;
+}
+
+static void writer_mark(struct writer *writer, uint32_t block, uint8_t bit, int count)
+{
+    if (block < writer->store->super.log_start || block >= writer_log_end(writer))
+        return;
+    uint32_t segment = writer_segment_of(writer, block);
+    writer->segment_used[segment] |= bit;
+    if (count)
+        writer->segment_live[segment]++;
+}
+
+static int writer_segment_free(const struct writer *writer, uint32_t segment)
+{
+    return !(writer->segment_used[segment] & (SEGMENT_NEWEST | SEGMENT_PREVIOUS | SEGMENT_WRITING));
+}
+
+uint32_t writer_free_segments(const struct writer *writer)
+{
+    uint32_t free = 0;
+    for (uint32_t s = 0; s < writer->segment_count; s++)
+        free += writer_segment_free(writer, s);
+    return free;
+}
+
+uint32_t writer_log_room(const struct writer *writer)
+{
+    return writer_free_segments(writer) * writer->store->super.segment_blocks;
+}
+
+int writer_reserve(struct writer *writer, uint32_t oids)
+{
+    uint32_t needed = oids / CAIRN_MAP_LEAF_ENTRIES + 1;
+    if (needed > writer->leaf_slots) {
+        uint32_t slots = writer->leaf_slots ? writer->leaf_slots : 16;
+        while (slots < needed)
+            slots *= 2;
+        struct writer_leaf **grown = writer->zalloc(slots * sizeof(*grown));
+        if (!grown)
+            return 0;
+        if (writer->leaves)
+            memcpy(grown, writer->leaves, writer->leaves_allocated * sizeof(*grown));
+        writer->release(writer->leaves);
+        writer->leaves = grown;
+        writer->leaf_slots = slots;
+    }
+    while (writer->leaves_allocated < needed) {
+        struct writer_leaf *leaf = writer->zalloc(sizeof(*leaf));
+        if (!leaf)
+            return 0;
+        writer->leaves[writer->leaves_allocated++] = leaf;
+        writer->capacity = writer->leaves_allocated * CAIRN_MAP_LEAF_ENTRIES;
+    }
+    return 1;
+}
+
+void writer_release_map(struct writer *writer)
+{
+    for (uint32_t l = 0; l < writer->leaves_allocated; l++)
+        writer->release(writer->leaves[l]);
+    writer->release(writer->leaves);
+    writer->leaves = NULL;
+    writer->leaves_allocated = writer->leaf_slots = writer->capacity = 0;
+}
+
+/* The leaves of the map of the store's current root. */
+static uint32_t writer_root_leaves(const struct store *store)
+{
+    return (uint32_t)((store->root.oid_limit + CAIRN_MAP_LEAF_ENTRIES - 1) / CAIRN_MAP_LEAF_ENTRIES);
+}
+
+/*
+ * One leaf of the store's current root: marks with bit the segments of its
+ * entries' blocks and of the map blocks above them; for the newest
+ * checkpoint also copies the entries into writer->map and notes the leaf.
+ */
+static int writer_load_leaf(struct writer *writer, uint32_t leaf, uint8_t bit)
+{
+    struct store *store = writer->store;
+    uint64_t first = (uint64_t)leaf * CAIRN_MAP_LEAF_ENTRIES, limit = store->root.oid_limit;
+    for (uint64_t oid = first ? first : 1; oid < first + CAIRN_MAP_LEAF_ENTRIES && oid < limit;
+         oid++) {
+        struct cairn_map_entry entry;
+        if (store_lookup(store, oid, &entry) != STORE_OK) {
+            strlcpy(writer->error, store->error, sizeof(writer->error));
+            return STORE_CORRUPT;
+        }
+        if (bit == SEGMENT_NEWEST)
+            *writer_entry(writer, oid) = entry;
+        writer_mark(writer, entry.block, bit, bit == SEGMENT_NEWEST);
+    }
+    for (uint32_t level = 0; level <= store->root.map_depth; level++)
+        writer_mark(writer, store->map_cached[level], bit, 0);
+    if (bit == SEGMENT_NEWEST) {
+        /* store_lookup left this leaf's block in the cache of the deepest level. */
+        uint32_t depth = store->root.map_depth;
+        writer->leaves[leaf]->block = (struct cairn_block_pointer){
+            store->map_cached[depth], crc32c(store->map_cache[depth], CAIRN_DISK_BLOCK_SIZE) };
+        writer->leaves[leaf]->changed = 0;
+    }
+    return STORE_OK;
+}
+
+static void writer_forget_map_cache(struct store *store)
+{
+    for (uint32_t level = 0; level <= CAIRN_MAP_MAX_DEPTH; level++)
+        store->map_cached[level] = 0;
+}
+
+void writer_load_begin(struct writer *writer)
+{
+    struct store *store = writer->store;
+    writer->oid_limit = (uint32_t)store->root.oid_limit;
+    writer->log_head = store->root.log_head;
+    writer->segment_count = store->super.segment_count;
+    writer->load_pass = store->older_usable ? WRITER_LOAD_PREVIOUS : WRITER_LOAD_NEWEST;
+    writer->load_leaf = 0;
+}
+
+int writer_load_step(struct writer *writer)
+{
+    struct store *store = writer->store;
+    int status = STORE_OK;
+    if (writer->load_pass == WRITER_LOAD_PREVIOUS) {
+        struct cairn_root_record newest = store->root;
+        store->root = store->older_root;        /* read the previous checkpoint's map */
+        writer_forget_map_cache(store);
+        if (writer->load_leaf < writer_root_leaves(store)) {
+            status = writer_load_leaf(writer, writer->load_leaf++, SEGMENT_PREVIOUS);
+        } else {
+            writer_mark(writer, store->root.header.block, SEGMENT_PREVIOUS, 0);
+            writer_mark(writer, store->root.map_root.block, SEGMENT_PREVIOUS, 0);
+            writer->load_pass = WRITER_LOAD_NEWEST;
+            writer->load_leaf = 0;
+        }
+        store->root = newest;
+        writer_forget_map_cache(store);
+    } else if (writer->load_pass == WRITER_LOAD_NEWEST) {
+        if (writer->load_leaf < writer_root_leaves(store)) {
+            status = writer_load_leaf(writer, writer->load_leaf++, SEGMENT_NEWEST);
+        } else {
+            writer_mark(writer, store->root.header.block, SEGMENT_NEWEST, 0);
+            writer_mark(writer, store->root.map_root.block, SEGMENT_NEWEST, 0);
+            writer->load_pass = WRITER_LOAD_DONE;
+        }
+    }
+    return status;
+}
+
+int writer_load_map(struct writer *writer)
+{
+    writer_load_begin(writer);
+    while (writer->load_pass != WRITER_LOAD_DONE) {
+        int status = writer_load_step(writer);
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
+void writer_begin(struct writer *writer)
+{
+    writer->epoch = writer->store->root.header.epoch + 1;
+    writer->batch_count = 0;
+    writer->blocks_written = 0;
+    writer->phase = WRITER_OBJECTS;
+    writer->error[0] = 0;
+}
+
+static int writer_fail(struct writer *writer, const char *what, uint32_t block)
+{
+    format_print(writer->error, sizeof(writer->error), "%s (block %u)", what, block);
+    return STORE_IO_ERROR;
+}
+
+static int writer_drain(struct writer *writer)
+{
+    if (!writer->batch_count)
+        return STORE_OK;
+    int status = blockdev_wait(writer->store->device, BLOCK_WRITE, writer->batch_first,
+                               writer->batch_count, writer->batch);
+    writer->blocks_written += writer->batch_count;
+    writer->batch_count = 0;
+    return status == BLOCK_OK ? STORE_OK : writer_fail(writer, "write failed", writer->batch_first);
+}
+
+/* Moves log_head to the start of the next free segment; 0 when there is none. */
+static int writer_next_segment(struct writer *writer)
+{
+    uint32_t current = writer->log_head >= writer_log_end(writer)
+                       ? writer->segment_count - 1 : writer_segment_of(writer, writer->log_head);
+    for (uint32_t step = 1; step <= writer->segment_count; step++) {
+        uint32_t segment = (current + step) % writer->segment_count;
+        if (writer_segment_free(writer, segment)) {
+            writer->log_head = writer_segment_start(writer, segment);
+            return 1;
+        }
+    }
+    format_print(writer->error, sizeof(writer->error),
+                 "the log is full: live data and the last two checkpoints fill all %u segments",
+                 writer->segment_count);
+    return 0;
+}
+
+/*
+ * Makes log_head a block that may be written (moving to a free segment when
+ * the open one is full or not writable) and returns it; 0 when the log is
+ * full. Blocks that carry their own number are sealed with this number.
+ */
+static uint32_t writer_next_block(struct writer *writer)
+{
+    int segment_end = writer->log_head >= writer_log_end(writer) ||
+                      (writer->log_head - writer->store->super.log_start) %
+                          writer->store->super.segment_blocks == 0;
+    if (segment_end && (writer->log_head >= writer_log_end(writer) ||
+                        !writer_segment_free(writer, writer_segment_of(writer, writer->log_head)))) {
+        if (writer_drain(writer) != STORE_OK || !writer_next_segment(writer))
+            return 0;
+    }
+    return writer->log_head;
+}
+
+/* Appends a block at log_head (gathering it); returns its number, or 0 when the log is full. */
+static uint32_t writer_append(struct writer *writer, const void *block)
+{
+    if (!writer_next_block(writer))
+        return 0;
+    if (writer->batch_count == WRITER_BATCH_BLOCKS && writer_drain(writer) != STORE_OK)
+        return 0;
+    if (writer->batch_count == 0)
+        writer->batch_first = writer->log_head;
+    writer->segment_used[writer_segment_of(writer, writer->log_head)] |= SEGMENT_WRITING;
+    memcpy(writer->batch + writer->batch_count * CAIRN_DISK_BLOCK_SIZE, block,
+           CAIRN_DISK_BLOCK_SIZE);
+    writer->batch_count++;
+    return writer->log_head++;
+}
+
+static void writer_set_entry(struct writer *writer, uint64_t oid, struct cairn_map_entry entry)
+{
+    *writer_entry(writer, oid) = entry;
+    writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->changed = 1;
+    if (oid >= writer->oid_limit)
+        writer->oid_limit = (uint32_t)oid + 1;
+}
+
+int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type,
+                      uint8_t flags, void *block, int is_record)
+{
+    if (oid == 0 || oid >= writer->capacity) {
+        format_print(writer->error, sizeof(writer->error), "OID %llu beyond the writer's map",
+                     (unsigned long long)oid);
+        return STORE_CORRUPT;
+    }
+    uint32_t next = writer_next_block(writer);
+    if (!next)
+        return STORE_IO_ERROR;
+    if (is_record)
+        format_seal_block(block, CAIRN_BLOCK_OBJECT, writer->epoch, next);
+    uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
+    uint32_t number = writer_append(writer, block);
+    if (!number)
+        return STORE_IO_ERROR;
+    writer_set_entry(writer, oid, (struct cairn_map_entry){ number, crc, version, type, flags, 0 });
+    return STORE_OK;
+}
+
+void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type)
+{
+    if (oid > 0 && oid < writer->capacity)
+        writer_set_entry(writer, oid, (struct cairn_map_entry){ 0, 0, version, type, 0, 0 });
+}
+
+/* Writes one sealed map block; returns its pointer (block 0 when the log is full). */
+static struct cairn_block_pointer writer_map_block(struct writer *writer, void *block,
+                                                   uint32_t type)
+{
+    uint32_t next = writer_next_block(writer);
+    if (!next)
+        return (struct cairn_block_pointer){ 0, 0 };
+    format_seal_block(block, type, writer->epoch, next);
+    uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
+    return (struct cairn_block_pointer){ writer_append(writer, block), crc };
+}
+
+static int writer_write_leaves(struct writer *writer, uint32_t leaf_count)
+{
+    static struct cairn_map_leaf leaf;
+    for (uint32_t l = 0; l < leaf_count; l++) {
+        struct writer_leaf *kept = writer->leaves[l];
+        if (!kept->changed && kept->block.block)
+            continue;
+        memset(&leaf, 0, sizeof(leaf));
+        for (uint32_t i = 0; i < CAIRN_MAP_LEAF_ENTRIES; i++) {
+            uint64_t oid = (uint64_t)l * CAIRN_MAP_LEAF_ENTRIES + i;
+            if (oid < writer->oid_limit)
+                leaf.entries[i] = kept->entries[i];
+        }
+        kept->block = writer_map_block(writer, &leaf, CAIRN_BLOCK_MAP_LEAF);
+        if (!kept->block.block)
+            return STORE_IO_ERROR;
+        kept->changed = 0;
+    }
+    return STORE_OK;
+}
+
+typedef struct cairn_block_pointer writer_level_t[2][CAIRN_MAP_INTERIOR_CHILDREN];
+
+/* Child index of the nodes at depth d above the leaves: a leaf for d = 0, else a node of level. */
+static struct cairn_block_pointer writer_child(const struct writer *writer, writer_level_t level,
+                                               uint32_t d, uint32_t index)
+{
+    return d == 0 ? writer->leaves[index]->block : level[(d - 1) & 1][index];
+}
+
+/* Writes the interior levels above the leaves; returns the root pointer in *root. */
+static int writer_write_interior(struct writer *writer, uint32_t count, uint32_t depth,
+                                 struct cairn_block_pointer *root)
+{
+    static struct cairn_map_interior node;
+    static writer_level_t level;
+    if (depth > 2) {
+        format_print(writer->error, sizeof(writer->error), "the map would need depth %u", depth);
+        return STORE_CORRUPT;
+    }
+    for (uint32_t d = 0; d < depth; d++) {
+        uint32_t parents = (count + CAIRN_MAP_INTERIOR_CHILDREN - 1) / CAIRN_MAP_INTERIOR_CHILDREN;
+        for (uint32_t p = 0; p < parents; p++) {
+            memset(&node, 0, sizeof(node));
+            for (uint32_t c = 0; c < CAIRN_MAP_INTERIOR_CHILDREN &&
+                                 p * CAIRN_MAP_INTERIOR_CHILDREN + c < count; c++)
+                node.children[c] = writer_child(writer, level, d,
+                                                p * CAIRN_MAP_INTERIOR_CHILDREN + c);
+            level[d & 1][p] = writer_map_block(writer, &node, CAIRN_BLOCK_MAP_INTERIOR);
+            if (!level[d & 1][p].block)
+                return STORE_IO_ERROR;
+        }
+        count = parents;
+    }
+    *root = writer_child(writer, level, depth, 0);
+    return STORE_OK;
+}
+
+static int writer_flush(struct writer *writer)
+{
+    if (blockdev_wait(writer->store->device, BLOCK_FLUSH, 0, 0, NULL) != BLOCK_OK)
+        return writer_fail(writer, "flush failed", 0);
+    return STORE_OK;
+}
+
+static int writer_write_root(struct writer *writer, struct cairn_root_record *root,
+                             struct cairn_block_pointer *pointer)
+{
+    uint32_t next = writer_next_block(writer);
+    if (!next)
+        return STORE_IO_ERROR;
+    root->oid_limit = writer->oid_limit;
+    root->log_head = next + 1;
+    format_seal_block(root, CAIRN_BLOCK_ROOT, writer->epoch, next);
+    *pointer = (struct cairn_block_pointer){ next, crc32c(root, CAIRN_DISK_BLOCK_SIZE) };
+    if (!writer_append(writer, root))
+        return STORE_IO_ERROR;
+    return writer_drain(writer);
+}
+
+static int writer_write_superblock(struct writer *writer, struct cairn_block_pointer root)
+{
+    static struct cairn_superblock super;
+    struct store *store = writer->store;
+    super = store->super;
+    uint32_t copy = store->superblock_block == CAIRN_DISK_SUPERBLOCK_A ? CAIRN_DISK_SUPERBLOCK_B
+                                                                       : CAIRN_DISK_SUPERBLOCK_A;
+    super.copy = copy;
+    super.root = root;
+    format_seal_block(&super, CAIRN_BLOCK_SUPERBLOCK, writer->epoch, copy);
+    if (blockdev_wait(store->device, BLOCK_WRITE, copy, 1, &super) != BLOCK_OK)
+        return writer_fail(writer, "superblock write failed", copy);
+    int status = writer_flush(writer);
+    if (status == STORE_OK) {
+        store->super = super;
+        store->superblock_block = copy;
+    }
+    return status;
+}
+
+/* The leaves of the map being written. */
+static uint32_t writer_leaf_count(const struct writer *writer)
+{
+    return (writer->oid_limit + CAIRN_MAP_LEAF_ENTRIES - 1) / CAIRN_MAP_LEAF_ENTRIES;
+}
+
+/* After a commit: the old newest checkpoint becomes the previous one; count the new one's blocks. */
+static void writer_shift_segments(struct writer *writer, uint32_t leaf_count)
+{
+    for (uint32_t s = 0; s < writer->segment_count; s++) {
+        uint8_t used = writer->segment_used[s];
+        writer->segment_used[s] = (uint8_t)(((used & SEGMENT_NEWEST) ? SEGMENT_PREVIOUS : 0) |
+                                            ((used & SEGMENT_WRITING) ? SEGMENT_NEWEST : 0));
+        writer->segment_live[s] = 0;
+    }
+    for (uint32_t oid = 1; oid < writer->oid_limit; oid++)
+        writer_mark(writer, writer_entry(writer, oid)->block, SEGMENT_NEWEST, 1);
+    for (uint32_t l = 0; l < leaf_count; l++)
+        writer_mark(writer, writer->leaves[l]->block.block, SEGMENT_NEWEST, 0);
+}
+
+int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data)
+{
+    uint32_t current = writer->log_head < writer_log_end(writer)
+                       ? writer_segment_of(writer, writer->log_head) : writer->segment_count;
+    int victim = -1;
+    for (uint32_t s = 0; s < writer->segment_count; s++) {
+        if (!(writer->segment_used[s] & SEGMENT_NEWEST) || s == current ||
+            (writer->segment_used[s] & (SEGMENT_WRITING | SEGMENT_CLEANING)))
+            continue;
+        if (victim < 0 || writer->segment_live[s] < writer->segment_live[victim])
+            victim = (int)s;
+    }
+    if (victim < 0)
+        return -1;
+    for (uint32_t oid = 1; oid < writer->oid_limit; oid++) {
+        uint32_t block = writer_entry(writer, oid)->block;
+        if (block && block >= writer->store->super.log_start && block < writer_log_end(writer) &&
+            writer_segment_of(writer, block) == (uint32_t)victim)
+            relocate(oid, data);
+    }
+    for (uint32_t l = 0; l < writer_leaf_count(writer); l++) {
+        uint32_t block = writer->leaves[l]->block.block;
+        if (block >= writer->store->super.log_start && block < writer_log_end(writer) &&
+            writer_segment_of(writer, block) == (uint32_t)victim)
+            writer->leaves[l]->changed = 1;
+    }
+    writer->segments_cleaned++;
+    return victim;
+}
+
+int writer_clean(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data)
+{
+    int cleaned = 0;
+    while (writer_free_segments(writer) + (uint32_t)cleaned < WRITER_FREE_RESERVE &&
+           cleaned < WRITER_VICTIMS_MAX) {
+        int victim = writer_clean_one(writer, relocate, data);
+        if (victim < 0)
+            break;
+        writer->segment_used[victim] |= SEGMENT_CLEANING;   /* not picked twice */
+        cleaned++;
+    }
+    return cleaned;
+}
+
+int writer_block_cleaning(const struct writer *writer, uint32_t block)
+{
+    return block >= writer->store->super.log_start && block < writer_log_end(writer) &&
+           (writer->segment_used[writer_segment_of(writer, block)] & SEGMENT_CLEANING);
+}
+
+static int writer_phase_map(struct writer *writer)
+{
+    uint32_t leaf_count = writer_leaf_count(writer);
+    int status = writer_write_leaves(writer, leaf_count);
+    if (status == STORE_OK)
+        status = writer_write_interior(writer, leaf_count, store_map_depth_for(writer->oid_limit),
+                                       &writer->map_root);
+    if (status == STORE_OK)
+        status = writer_drain(writer);
+    return status;
+}
+
+static int writer_phase_root(struct writer *writer, struct cairn_root_record *root)
+{
+    root->map_root = writer->map_root;
+    root->map_depth = store_map_depth_for(writer->oid_limit);
+    return writer_write_root(writer, root, &writer->root_pointer);
+}
+
+/* The superblock names the new root: from here the new checkpoint is the one in force. */
+static int writer_phase_superblock(struct writer *writer, struct cairn_root_record *root)
+{
+    int status = writer_write_superblock(writer, writer->root_pointer);
+    if (status == STORE_OK) {
+        writer->store->root = *root;
+        for (uint32_t level = 0; level <= CAIRN_MAP_MAX_DEPTH; level++)
+            writer->store->map_cached[level] = 0;     /* the map moved */
+    }
+    return status;
+}
+
+int writer_commit_step(struct writer *writer, struct cairn_root_record *root)
+{
+    int status = STORE_OK;
+    switch (writer->phase) {
+    case WRITER_OBJECTS: break;
+    case WRITER_MAP: status = writer_phase_map(writer); break;
+    case WRITER_FLUSH_DATA: status = writer_flush(writer); break;
+    case WRITER_ROOT: status = writer_phase_root(writer, root); break;
+    case WRITER_FLUSH_ROOT: status = writer_flush(writer); break;
+    case WRITER_SUPERBLOCK: status = writer_phase_superblock(writer, root); break;
+    case WRITER_DURABLE: writer_shift_segments(writer, writer_leaf_count(writer)); break;
+    case WRITER_COMMITTED: return STORE_OK;
+    }
+    if (status == STORE_OK)
+        writer->phase++;
+    return status;
+}
+
+int writer_commit(struct writer *writer, struct cairn_root_record *root)
+{
+    if (writer->phase == WRITER_OBJECTS)
+        writer->phase = WRITER_MAP;
+    while (writer->phase != WRITER_COMMITTED) {
+        int status = writer_commit_step(writer, root);
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}

@@ -1,0 +1,149 @@
+/* Writing a checkpoint: object blocks appended to the log, the changed map leaves, root record, superblock. */
+#ifndef CHECKPOINT_WRITER_H
+#define CHECKPOINT_WRITER_H
+
+#include <stdint.h>
+#include <cairn/disk_format.h>
+#include "store.h"
+
+enum { WRITER_BATCH_BLOCKS = 16 };     /* blocks gathered into one write request (64 KiB) */
+
+/*
+ * The phases of writing one checkpoint, in order. writer_begin starts
+ * WRITER_OBJECTS (the caller appends objects); writer_commit_step runs the
+ * phase in `phase` and moves to the next, until WRITER_COMMITTED.
+ */
+enum writer_phase {
+    WRITER_OBJECTS,         /* object blocks are being appended */
+    WRITER_MAP,             /* write the changed map leaves and the interior nodes */
+    WRITER_FLUSH_DATA,      /* flush: every data and map block durable */
+    WRITER_ROOT,            /* write the root record */
+    WRITER_FLUSH_ROOT,      /* flush */
+    WRITER_SUPERBLOCK,      /* write the superblock copy not in use, flush: committed */
+    WRITER_DURABLE,         /* it is durable: segment accounting for the next checkpoint */
+    WRITER_COMMITTED,
+};
+
+/*
+ * The writer's view of the store: the whole object map in RAM, leaf by leaf
+ * (entries and the pointers to the current leaf blocks), what changed since
+ * the last commit, and the next free block of the log. The memory comes
+ * from the caller: its zalloc and release functions, and the arrays it sets.
+ *
+ * What the writer keeps of one leaf of the map: its entries as the next
+ * checkpoint will write them, the block the committed map has for it, and
+ * whether it must be written again. One leaf fits a kernel heap block of
+ * one frame, so the map grows a frame at a time and never needs a run of
+ * adjacent free frames (a machine full of pages has none).
+ */
+struct writer_leaf {
+    struct cairn_map_entry entries[CAIRN_MAP_LEAF_ENTRIES];
+    struct cairn_block_pointer block;   /* the committed leaf; block 0: never written */
+    uint8_t changed;                    /* 1 = rewrite this leaf */
+};
+
+_Static_assert(sizeof(struct writer_leaf) <= 4096 - 16, "a writer leaf and a heap header fit a frame");
+
+struct writer {
+    struct store *store;                /* the committed state: superblock and root record */
+    struct writer_leaf **leaves;        /* [leaves_allocated]: leaf l has OIDs from l * 254 */
+    uint32_t leaves_allocated;          /* leaves made by writer_reserve */
+    uint32_t leaf_slots;                /* room in the leaves array */
+    uint32_t capacity;                  /* OIDs the leaves can describe: leaves_allocated * 254 */
+    void *(*zalloc)(size_t size);       /* the caller's memory: zeroed blocks, NULL when none */
+    void (*release)(void *block);
+    uint32_t oid_limit;                 /* OIDs in use: the map describes [1, oid_limit) */
+    uint32_t log_head;                  /* next free block of the log */
+    uint64_t epoch;                     /* of the checkpoint being written */
+    uint8_t *batch;                     /* WRITER_BATCH_BLOCKS * 4096 bytes, for gathering writes */
+    uint32_t batch_first, batch_count;  /* blocks gathered and not yet written */
+    uint32_t blocks_written;            /* by this checkpoint, for statistics */
+    enum writer_phase phase;            /* of the checkpoint being written */
+    int load_pass;                      /* enum writer_load_pass: reading the committed maps */
+    uint32_t load_leaf;                 /* the next leaf that pass reads */
+    struct cairn_block_pointer map_root, root_pointer;  /* made by WRITER_MAP, WRITER_ROOT */
+    /* Segments: which the last two committed checkpoints use; the rest may be written. */
+    uint32_t segment_count;
+    uint16_t *segment_live;             /* [segment_count] blocks the newest checkpoint refers to */
+    uint8_t *segment_used;              /* [segment_count] SEGMENT_* bits */
+    uint32_t segments_cleaned;          /* victims relocated since boot */
+    char error[STORE_MESSAGE_SIZE];
+};
+
+/* The map entry of oid, which must be below capacity. */
+static inline struct cairn_map_entry *writer_entry(struct writer *writer, uint64_t oid)
+{
+    return &writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->entries[oid % CAIRN_MAP_LEAF_ENTRIES];
+}
+
+/* Makes the map able to describe OIDs [0, oids) with zalloc; 0 when memory ran out (the
+ * leaves made so far stay, and capacity says how far they reach). */
+int writer_reserve(struct writer *writer, uint32_t oids);
+
+/* Gives back everything writer_reserve made. */
+void writer_release_map(struct writer *writer);
+
+enum {
+    SEGMENT_NEWEST = 1,                 /* holds blocks of the newest committed checkpoint */
+    SEGMENT_PREVIOUS = 2,               /* holds blocks of the one before */
+    SEGMENT_WRITING = 4,                /* written by the checkpoint in progress */
+    SEGMENT_CLEANING = 8,               /* its objects are being rewritten by this checkpoint */
+};
+
+/* Reads the committed map into writer->leaves, which writer_reserve must have made for the
+ * store's oid_limit; segment_live and segment_used must hold the store's segment count. */
+int writer_load_map(struct writer *writer);
+
+/* The same in steps of one map leaf, so that a system resumes before its map is read:
+ * writer_load_begin, then writer_load_step until load_pass is WRITER_LOAD_DONE. */
+enum writer_load_pass { WRITER_LOAD_PREVIOUS, WRITER_LOAD_NEWEST, WRITER_LOAD_DONE };
+void writer_load_begin(struct writer *writer);
+int writer_load_step(struct writer *writer);
+
+/* Segments neither of the last two checkpoints uses (free for writing). */
+uint32_t writer_free_segments(const struct writer *writer);
+
+/*
+ * The cleaner: picks the used segment with the fewest live blocks (not one
+ * being written) and calls relocate(oid) for every OID whose block lies
+ * there, so that the caller rewrites those objects in this checkpoint.
+ * Map leaves stored there are rewritten by the writer itself. Returns the
+ * segment, or -1 when none is worth it.
+ */
+int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data);
+
+enum { WRITER_FREE_RESERVE = 4, WRITER_VICTIMS_MAX = 4 };
+
+/* Cleans victims (at most WRITER_VICTIMS_MAX) while fewer than WRITER_FREE_RESERVE segments
+ * are free, counting each victim as freed; returns how many were cleaned. */
+int writer_clean(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data);
+
+/* Blocks the log has left after log_head. */
+uint32_t writer_log_room(const struct writer *writer);
+
+/* Starts checkpoint epoch (the committed one + 1). */
+void writer_begin(struct writer *writer);
+
+/* Appends one object's block; is_record: an object record to seal first. Updates its map entry. */
+int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type,
+                      uint8_t flags, void *block, int is_record);
+
+/* Sets an OID's map entry without data: a free OID (type 0) or a never-written Page. */
+void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type);
+
+/* Is block in a segment the cleaner is emptying (its objects must be written again)? */
+int writer_block_cleaning(const struct writer *writer, uint32_t block);
+
+/* Runs the current commit phase (WRITER_MAP onwards) and moves to the next one. */
+int writer_commit_step(struct writer *writer, struct cairn_root_record *root);
+
+/*
+ * Makes the checkpoint durable, running every remaining phase: writes the gathered blocks and the changed
+ * map leaves and interior nodes, flushes, writes the root record (from
+ * root, with the map filled in), flushes, then writes the superblock copy
+ * the previous checkpoint did not use and flushes again. Only then is the
+ * store's committed state updated.
+ */
+int writer_commit(struct writer *writer, struct cairn_root_record *root);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * The on-disk format of a Cairn image, version 1 (docs/disk-format.md).
+ *
+ *   block 0        superblock A      \  the newer valid one names the newest
+ *   block 1        superblock B      /  root record; they alternate
+ *   blocks 2..15   reserved (zero)
+ *   blocks 16..    the log: segments of segment_blocks blocks, written in order
+ *
+ *   superblock --> root record --> object map (radix tree of map blocks)
+ *                      |                --> OID: block, CRC32C, version, type
+ *                      +--> programs (name, first Page OID, length)
+ *                      +--> processes to resume (OIDs)
+ *
+ * All fields are little-endian and fixed-width. Every metadata block starts
+ * with struct cairn_block_header (magic, type, CRC32C of the block, epoch,
+ * its own block number, format version). Page and Space-node blocks are
+ * 4096 raw bytes; they are checked through the CRC32C that the map entry
+ * pointing at them carries. Everything read from a disk is checked before
+ * it is used: magic, type, CRC, format version, block numbers against the
+ * device size, OIDs against oid_limit, types against the map.
+ */
+#ifndef CAIRN_DISK_FORMAT_H
+#define CAIRN_DISK_FORMAT_H
+
+#include <stdint.h>
+
+#define CAIRN_DISK_MAGIC 0x474D494E52494143ull   /* "CAIRNIMG" */
+#define CAIRN_DISK_FORMAT_VERSION 1u
+#define CAIRN_DISK_BLOCK_SIZE 4096u
+#define CAIRN_DISK_SUPERBLOCK_A 0u
+#define CAIRN_DISK_SUPERBLOCK_B 1u
+#define CAIRN_DISK_LOG_START 16u
+#define CAIRN_DISK_SEGMENT_BLOCKS 256u        /* 1 MiB segments */
+
+/* Feature flags: an unknown incompatible bit makes the image unusable. */
+#define CAIRN_DISK_INCOMPAT_KNOWN 0u
+#define CAIRN_DISK_COMPAT_KNOWN 0u
+
+enum cairn_block_type {
+    CAIRN_BLOCK_SUPERBLOCK = 1,
+    CAIRN_BLOCK_ROOT = 2,
+    CAIRN_BLOCK_MAP_LEAF = 3,
+    CAIRN_BLOCK_MAP_INTERIOR = 4,
+    CAIRN_BLOCK_OBJECT = 5,         /* a Process, Endpoint or Bank record */
+};
+
+struct cairn_block_header {
+    uint64_t magic;                 /* CAIRN_DISK_MAGIC */
+    uint32_t type;                  /* enum cairn_block_type */
+    uint32_t crc32c;                /* CRC32C of the whole block, this field taken as 0 */
+    uint64_t epoch;                 /* the checkpoint that wrote the block */
+    uint32_t block;                 /* where it belongs: catches misplaced writes */
+    uint32_t format_version;        /* CAIRN_DISK_FORMAT_VERSION */
+};
+_Static_assert(sizeof(struct cairn_block_header) == 32, "block header");
+
+/* A reference to a checked block. */
+struct cairn_block_pointer {
+    uint32_t block;                 /* 0 = none */
+    uint32_t crc32c;                /* of the 4096 bytes of the block */
+};
+_Static_assert(sizeof(struct cairn_block_pointer) == 8, "block pointer");
+
+struct cairn_superblock {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_SUPERBLOCK; epoch = root record's */
+    uint32_t feature_compat;
+    uint32_t feature_incompat;
+    uint32_t block_size;            /* CAIRN_DISK_BLOCK_SIZE */
+    uint32_t device_blocks;         /* blocks the image was made with */
+    uint32_t log_start;             /* first block of the log */
+    uint32_t segment_blocks;        /* blocks per log segment */
+    uint32_t segment_count;         /* segments in the log */
+    uint32_t copy;                  /* 0 for A, 1 for B */
+    struct cairn_block_pointer root;    /* the newest root record */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 40];
+};
+_Static_assert(sizeof(struct cairn_superblock) == CAIRN_DISK_BLOCK_SIZE, "superblock");
+
+/* One OID in the object map. */
+struct cairn_map_entry {
+    uint32_t block;                 /* the object's block; 0 = no data on disk */
+    uint32_t crc32c;                /* of that block */
+    uint32_t version;               /* the OID's current version */
+    uint8_t type;                   /* enum cairn_type; CAIRN_TYPE_NONE = a free OID */
+    uint8_t flags;                  /* a Space node's level (CAIRN_MAP_FLAGS_LEVEL_MASK); else 0 */
+    uint16_t reserved;
+};
+_Static_assert(sizeof(struct cairn_map_entry) == 16, "map entry");
+
+#define CAIRN_MAP_LEAF_ENTRIES 254u
+#define CAIRN_MAP_INTERIOR_CHILDREN 508u
+#define CAIRN_MAP_MAX_DEPTH 4u
+
+/* OIDs [first, first+254) of the map. */
+struct cairn_map_leaf {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_MAP_LEAF */
+    struct cairn_map_entry entries[CAIRN_MAP_LEAF_ENTRIES];
+};
+_Static_assert(sizeof(struct cairn_map_leaf) == CAIRN_DISK_BLOCK_SIZE, "map leaf");
+
+struct cairn_map_interior {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_MAP_INTERIOR */
+    struct cairn_block_pointer children[CAIRN_MAP_INTERIOR_CHILDREN];
+};
+_Static_assert(sizeof(struct cairn_map_interior) == CAIRN_DISK_BLOCK_SIZE, "map interior");
+
+#define CAIRN_DISK_PROGRAMS 32u
+#define CAIRN_DISK_PROGRAM_NAME 20u
+#define CAIRN_DISK_PROCESSES 640u
+
+/* A program stored in the image: its ELF file in Pages with consecutive OIDs. */
+struct cairn_disk_program {
+    char name[CAIRN_DISK_PROGRAM_NAME]; /* NUL-terminated */
+    uint32_t first_page;            /* OID of the first Page */
+    uint32_t size;                  /* bytes of the ELF file */
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct cairn_disk_program) == 32, "program entry");
+
+/* A read-only data set every program started on a fresh image sees at CAIRN_DATA_BASE. */
+struct cairn_disk_data {
+    uint32_t first_page;            /* OID of the first Page; pages have consecutive OIDs */
+    uint32_t page_count;
+    uint64_t checksum;              /* FNV-1a 64 of all the bytes, for programs to check */
+};
+_Static_assert(sizeof(struct cairn_disk_data) == 16, "data entry");
+
+#define CAIRN_ROOT_FRESH 1u         /* never booted: apply run= */
+
+struct cairn_root_record {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_ROOT */
+    uint64_t oid_limit;             /* OIDs below this are described by the map */
+    struct cairn_block_pointer map_root;
+    uint32_t map_depth;             /* 0: map_root is a leaf */
+    uint32_t log_head;              /* next unwritten block of the log */
+    uint32_t flags;                 /* CAIRN_ROOT_* */
+    uint32_t reserved1;
+    uint64_t monotonic_ns;          /* the persistent clock at this checkpoint */
+    uint64_t restart_count;         /* boots of this image so far */
+    uint32_t bank;                  /* OID of the root Bank */
+    uint32_t program_count;
+    uint32_t process_count;         /* entries of processes[] in use */
+    uint32_t reserved0;
+    struct cairn_disk_data data;
+    struct cairn_disk_program programs[CAIRN_DISK_PROGRAMS];
+    uint32_t processes[CAIRN_DISK_PROCESSES];   /* OIDs of the processes to resume */
+    uint64_t wall_ns;               /* the wall clock at this checkpoint, ns since 1970 (0: unknown) */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 8];
+};
+_Static_assert(sizeof(struct cairn_root_record) == CAIRN_DISK_BLOCK_SIZE, "root record");
+
+/* A capability as stored (same layout as the kernel's). */
+struct cairn_disk_capability {
+    uint32_t oid_low;
+    uint16_t oid_high;
+    uint8_t type;
+    uint8_t rights;
+    uint32_t version;
+    uint32_t badge;
+};
+_Static_assert(sizeof(struct cairn_disk_capability) == 16, "stored capability");
+
+/* The registers of a process as stored: eax ebx ecx edx esi edi ebp, then esp, eip, eflags. */
+struct cairn_disk_context {
+    uint32_t registers[7];
+    uint32_t esp, eip, eflags;
+    uint8_t fpu[512];               /* the fxsave image */
+};
+_Static_assert(sizeof(struct cairn_disk_context) == 552, "stored context");
+
+/*
+ * A Process, Endpoint or Bank. Fields after `bank_version` are used by the
+ * types that have them and are zero otherwise.
+ */
+struct cairn_object_record {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_OBJECT */
+    uint64_t oid;
+    uint32_t version;
+    uint32_t type;                  /* enum cairn_type */
+    uint64_t bank;                  /* the Bank refunded when it is destroyed (0: none) */
+    uint32_t bank_version;
+    uint32_t bank_quota;            /* Bank: units left */
+    /* Process: */
+    struct cairn_disk_context context;
+    struct cairn_disk_capability space;
+    struct cairn_disk_capability clist[64];
+    uint8_t state, priority, reserved0[2];
+    uint32_t receive_slot;
+    uint32_t call_cookie;
+    uint32_t reply_version;
+    uint64_t reply_caller;
+    uint32_t reply_cookie;
+    uint32_t reserved1;
+    char name[16];
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 32 - 552 - 16 - 1024 - 48];
+};
+_Static_assert(sizeof(struct cairn_object_record) == CAIRN_DISK_BLOCK_SIZE, "object record");
+
+/* Map entry flags of a Space node: its level (0 root, 1, 2 leaf). */
+#define CAIRN_MAP_FLAGS_LEVEL_MASK 3u
+
+#endif

@@ -1,0 +1,665 @@
+/*
+ * Checkpoints: a short snapshot pause, then the write-out while programs run.
+ *
+ *   CKPT_LOAD            at boot: the committed maps are read into the writer, one map
+ *                        leaf a step, while the resumed programs already run
+ *   CKPT_IDLE --(period, SYNC, output, dirty limit, frame shortage)--> ckpt_phase_snapshot
+ *      the pause, between system calls: swap the change lists, copy the small
+ *      objects (every Process; changed Endpoints, Banks, Space nodes), make
+ *      every hardware mapping read-only; pages stay where they are (frozen)
+ *   CKPT_WRITE_STAGED    the copies taken in the pause go to the log
+ *   CKPT_WRITE_PAGES     frozen pages: from the copy a write made, else from their frame
+ *   CKPT_RELOCATE        what the cleaner moves out of its victim segments, disk to disk
+ *   CKPT_COMMIT          checkpoint/writer.c's phases: map, flush, root, flush, superblock
+ *   --> CKPT_IDLE: answer the SYNC callers, release, record the frees made meanwhile
+ *
+ * Change lists. Every object changed since the last snapshot is on change
+ * list `open_list` (Pages on one list, other types on another), each object
+ * once. The snapshot makes that list the frozen one, the one being written,
+ * and opens the other (empty, since the previous write-out emptied it). So
+ * the pause costs nothing per changed page. A page on the frozen list is
+ * frozen until it is written: the first write to it after the snapshot faults
+ * (every mapping is read-only) and page_frame_for_write copies it for the log,
+ * the program keeping its frame. A frozen page nobody writes reaches the disk
+ * straight from its frame, with no copy at all. With ckpt.mode=copy the pause
+ * copies every frozen page instead (a policy to compare, in make bench).
+ *
+ * The writer runs between user time slices: when no process is ready, until
+ * it is done; otherwise for about one timer tick out of two, or at once while
+ * processes wait for frames (the writer makes pages clean and evictable).
+ * Wait queues, run queues and hardware page tables are never written.
+ */
+#include <stddef.h>
+#include <arch/platform.h>
+#include <checkpoint/writer.h>
+#include <kernel/ckpt.h>
+#include <kernel/config.h>
+#include <kernel/console.h>
+#include <kernel/heap.h>
+#include <kernel/klog.h>
+#include <kernel/memory.h>
+#include <kernel/obj/objects.h>
+#include <kernel/objstore.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/string.h>
+#include <kernel/time.h>
+
+enum {
+    MIN_CAPACITY = 4096,        /* OIDs the writer's map describes at first; it grows by leaves */
+    PAGE_FLAGS = 0,
+    PENDING_FREES = 1024,       /* OIDs freed during a write-out, recorded after its commit */
+    RELOCATIONS = WRITER_VICTIMS_MAX * CAIRN_DISK_SEGMENT_BLOCKS,
+    PAGES_PER_MIB = 256,
+    SLICE_BATCHES = 64,         /* at most this many 64 KiB batches in one slice */
+};
+
+uint32_t ckpt_count, ckpt_blocks, ckpt_copies;
+uint32_t ckpt_last_pause_cycles, ckpt_last_blocks, ckpt_last_commit_cycles;
+
+/* Objects changed since a snapshot, or frozen by one; linked through object->change_*. */
+struct change_list {
+    struct object *head;
+    uint32_t count;
+};
+
+/* A small object as the pause saw it, waiting to be written. */
+struct ckpt_staged {
+    struct ckpt_staged *next;
+    struct object header;
+    uint32_t quota;             /* Bank */
+    uint8_t level;              /* Space node */
+    uint8_t data[] __attribute__((aligned(16)));   /* Process: struct process; Space: slots */
+};
+
+static struct writer writer;
+static int ckpt_ready;                  /* the writer is set up and no write has failed */
+static int copy_mode;                   /* ckpt.mode=copy */
+static enum ckpt_phase phase;
+static uint64_t next_ns;                /* monotonic time of the next periodic checkpoint */
+static uint64_t next_slice_tick;        /* while programs run, the writer waits for this tick */
+static uint64_t snapshot_cycles;        /* when the checkpoint being written was taken */
+static struct change_list changed_pages[2], changed_others[2];
+static int open_list;                   /* the change lists collecting changes now; ^1 frozen */
+static struct ckpt_staged *staged;
+static struct cairn_root_record root;
+static struct cairn_object_record record;
+static uint32_t pending_frees[PENDING_FREES], pending_free_count;
+static int frees_lost;                  /* pending_frees overflowed: walk the table next time */
+static uint32_t relocations[RELOCATIONS], relocation_count, relocation_next;
+static uint8_t relocation_block[CAIRN_DISK_BLOCK_SIZE];
+
+/* --- change lists ----------------------------------------------------------------------- */
+
+static struct change_list *ckpt_list(struct object *object, int index)
+{
+    return object->type == CAIRN_TYPE_PAGE ? &changed_pages[index] : &changed_others[index];
+}
+
+static void ckpt_list_insert(struct object *object, int index)
+{
+    struct change_list *list = ckpt_list(object, index);
+    object->change_previous[index] = NULL;
+    object->change_next[index] = list->head;
+    if (list->head)
+        list->head->change_previous[index] = object;
+    list->head = object;
+    list->count++;
+    object->changed |= (uint8_t)(1u << index);
+}
+
+static void ckpt_list_remove(struct object *object, int index)
+{
+    if (!(object->changed & (1u << index)))
+        return;
+    struct change_list *list = ckpt_list(object, index);
+    if (object->change_previous[index])
+        object->change_previous[index]->change_next[index] = object->change_next[index];
+    else
+        list->head = object->change_next[index];
+    if (object->change_next[index])
+        object->change_next[index]->change_previous[index] = object->change_previous[index];
+    list->count--;
+    object->changed &= (uint8_t)~(1u << index);
+}
+
+void ckpt_note_change(struct object *object)
+{
+    if (!(object->changed & (1u << open_list)))
+        ckpt_list_insert(object, open_list);
+}
+
+int ckpt_page_frozen(const struct page *page)
+{
+    return phase != CKPT_IDLE && (page->object.changed & (1u << (open_list ^ 1))) &&
+           !page->frozen_frame && page->frame;
+}
+
+/* --- writing one object ------------------------------------------------------------------ */
+
+/*
+ * Writes one small object as the pause saw it: header, a Bank's quota, a
+ * Space node's level, and data (a Process: struct process; a Space node:
+ * its slots). Serves both staged copies and, without memory for a copy, the
+ * live object itself.
+ */
+static int ckpt_write_small(const struct object *header, uint32_t quota, uint8_t level,
+                            const void *data)
+{
+    if (header->type == CAIRN_TYPE_SPACE)
+        return writer_put_object(&writer, header->oid, header->version, CAIRN_TYPE_SPACE, level,
+                                 (void *)data, 0);
+    memset(&record, 0, sizeof(record));
+    record.oid = header->oid;
+    record.version = header->version;
+    record.type = header->type;
+    record.bank = header->bank;
+    record.bank_version = header->bank_version;
+    if (header->type == CAIRN_TYPE_BANK)
+        record.bank_quota = quota;
+    else if (header->type == CAIRN_TYPE_PROCESS)
+        process_to_record(data, &record);
+    return writer_put_object(&writer, header->oid, header->version, header->type, 0, &record, 1);
+}
+
+static int ckpt_write_staged(struct ckpt_staged *item)
+{
+    return ckpt_write_small(&item->header, item->quota, item->level, item->data);
+}
+
+/* Writes a frozen page (the copy a write made, else its frame) and takes it off the frozen list. */
+static int ckpt_write_page(struct page *page)
+{
+    struct object *object = &page->object;
+    uint32_t source = page->frozen_frame ? page->frozen_frame : page->frame;
+    int status = STORE_OK;
+    if (!source) {              /* never touched: zeros, or unchanged on disk */
+        if (!page->disk_block)
+            writer_put_entry(&writer, object->oid, object->version, CAIRN_TYPE_PAGE);
+    } else {
+        status = writer_put_object(&writer, object->oid, object->version, CAIRN_TYPE_PAGE,
+                                   PAGE_FLAGS, memory_physical_to_pointer(source), 0);
+        if (status != STORE_OK)
+            return status;
+        const struct cairn_map_entry *written = writer_entry(&writer, object->oid);
+        objstore_page_written(page, written->block, written->crc32c);
+        if (page->frozen_frame) {
+            memory_frame_free(page->frozen_frame);
+            page->frozen_frame = 0;
+        } else {
+            page->dirty = 0;    /* nobody wrote it since the snapshot: the disk has it all */
+        }
+    }
+    ckpt_list_remove(object, open_list ^ 1);
+    return status;
+}
+
+/* --- the pause --------------------------------------------------------------------------- */
+
+/* Copies one small object as it is now; without memory for the copy, writes it at once. */
+static int ckpt_stage(struct object *object)
+{
+    uint32_t size = 0;
+    const void *data = NULL;
+    if (object->type == CAIRN_TYPE_PROCESS) {
+        size = sizeof(struct process);
+        data = object;
+    } else if (object->type == CAIRN_TYPE_SPACE) {
+        size = SPACE_SLOTS * sizeof(struct capability);
+        data = space_slots((struct space *)object);
+    }
+    uint32_t quota = object->type == CAIRN_TYPE_BANK ? ((struct bank *)object)->quota : 0;
+    uint8_t level = object->type == CAIRN_TYPE_SPACE ? ((struct space *)object)->level : 0;
+    struct ckpt_staged *item = kzalloc(sizeof(*item) + size);
+    if (!item)      /* no memory for a copy: the pause writes the object itself */
+        return ckpt_write_small(object, quota, level, data);
+    item->header = *object;
+    item->quota = quota;
+    item->level = level;
+    if (size)
+        memcpy(item->data, data, size);
+    item->next = staged;
+    staged = item;
+    return STORE_OK;
+}
+
+/* Every process (registers change all the time), and the run list of the root record. */
+static int ckpt_stage_processes(void)
+{
+    uint32_t count = 0;
+    for (struct process *process = process_first(); process; process = process->all_next) {
+        int status = ckpt_stage(&process->object);
+        if (status != STORE_OK)
+            return status;
+        if (count < CAIRN_DISK_PROCESSES)
+            root.processes[count++] = (uint32_t)process->object.oid;
+    }
+    root.process_count = count;
+    return STORE_OK;
+}
+
+/* Changed Endpoints, Banks and Space nodes (Processes are all staged anyway). */
+static int ckpt_stage_changed_others(int frozen)
+{
+    struct object *object;
+    while ((object = changed_others[frozen].head) != NULL) {
+        ckpt_list_remove(object, frozen);
+        if (object->type == CAIRN_TYPE_PROCESS)
+            continue;
+        int status = ckpt_stage(object);
+        if (status != STORE_OK)
+            return status;
+    }
+    return STORE_OK;
+}
+
+/* ckpt.mode=copy: every frozen page is copied now (a page with no frame to spare stays frozen). */
+static void ckpt_copy_frozen_pages(int frozen)
+{
+    for (struct object *object = changed_pages[frozen].head; object;
+         object = object->change_next[frozen]) {
+        struct page *page = (struct page *)object;
+        if (!page->frame || page->frozen_frame)
+            continue;
+        uint32_t copy = memory_frame_alloc();
+        if (!copy)
+            return;
+        memcpy(memory_physical_to_pointer(copy), memory_physical_to_pointer(page->frame),
+               FRAME_SIZE);
+        page->frozen_frame = copy;
+        page->dirty = 0;        /* the frame equals the copy until it is written again */
+        ckpt_copies++;
+    }
+}
+
+/* OIDs freed since they were last written become free entries with their new version. */
+static void ckpt_record_freed_oids(void)
+{
+    uint32_t limit = object_oid_limit();
+    for (uint32_t oid = 1; oid < limit && oid < writer.capacity; oid++) {
+        uint32_t version;
+        if (object_oid_state(oid, &version) != OBJECT_OID_FREE)
+            continue;
+        const struct cairn_map_entry *entry = writer_entry(&writer, oid);
+        if (entry->type != CAIRN_TYPE_NONE || entry->version != version)
+            writer_put_entry(&writer, oid, version, CAIRN_TYPE_NONE);
+    }
+}
+
+/* The cleaner's victims: their OIDs are copied to the log by CKPT_RELOCATE. */
+static void ckpt_note_relocation(uint64_t oid, void *data)
+{
+    (void)data;
+    if (relocation_count < RELOCATIONS)
+        relocations[relocation_count++] = (uint32_t)oid;
+}
+
+static void ckpt_fail(const char *when);
+
+int ckpt_reserve_oids(uint32_t oid_limit)
+{
+    return !writer.zalloc || writer_reserve(&writer, oid_limit);
+}
+
+static void ckpt_phase_snapshot(void)
+{
+    uint64_t started = platform_cycles();
+    relocation_count = relocation_next = 0;
+    writer_clean(&writer, ckpt_note_relocation, NULL);
+    writer_begin(&writer);
+    int frozen = open_list;
+    open_list ^= 1;
+    root = objstore->root;
+    int status = ckpt_stage_processes();
+    if (status == STORE_OK)
+        status = ckpt_stage_changed_others(frozen);
+    if (frees_lost) {
+        ckpt_record_freed_oids();
+        frees_lost = 0;
+    }
+    if (copy_mode)
+        ckpt_copy_frozen_pages(frozen);
+    space_protect_all_hardware();   /* the next write to any page faults, and is seen */
+    root.flags &= ~CAIRN_ROOT_FRESH;
+    root.monotonic_ns = time_monotonic_nanoseconds();
+    root.wall_ns = time_wall_nanoseconds();
+    phase = CKPT_WRITE_STAGED;
+    snapshot_cycles = platform_cycles();
+    uint64_t pause = snapshot_cycles - started;
+    ckpt_last_pause_cycles = pause > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)pause;
+    if (status != STORE_OK)
+        ckpt_fail("in its snapshot");
+}
+
+/* --- the write-out phases, each a bounded step -------------------------------------------- */
+
+static int ckpt_phase_write_staged(void)
+{
+    struct ckpt_staged *item = staged;
+    if (!item) {
+        phase = CKPT_WRITE_PAGES;
+        return STORE_OK;
+    }
+    staged = item->next;
+    int status = ckpt_write_staged(item);
+    kfree(item);
+    return status;
+}
+
+static int ckpt_phase_write_pages(void)
+{
+    struct object *object = changed_pages[open_list ^ 1].head;
+    if (!object) {
+        phase = CKPT_RELOCATE;
+        return STORE_OK;
+    }
+    return ckpt_write_page((struct page *)object);
+}
+
+/* A loaded page whose stored copy moved keeps pointing at it. */
+static void ckpt_page_moved(uint32_t oid)
+{
+    uint32_t version;
+    if (object_oid_state(oid, &version) != OBJECT_OID_LIVE)
+        return;
+    struct object *object = object_lookup(oid, version);
+    if (object && object->type == CAIRN_TYPE_PAGE) {
+        struct page *page = (struct page *)object;
+        const struct cairn_map_entry *moved = writer_entry(&writer, oid);
+        page->disk_block = moved->block;
+        page->disk_crc = moved->crc32c;
+    }
+}
+
+/* Copies one object out of a victim segment, unless this checkpoint wrote it already. */
+static int ckpt_phase_relocate(void)
+{
+    if (relocation_next == relocation_count) {
+        phase = CKPT_COMMIT;
+        writer.phase = WRITER_MAP;
+        return STORE_OK;
+    }
+    uint32_t oid = relocations[relocation_next++];
+    struct cairn_map_entry entry = *writer_entry(&writer, oid);
+    if (!entry.block || !writer_block_cleaning(&writer, entry.block))
+        return STORE_OK;
+    if (store_read_entry(objstore, oid, &entry, relocation_block) != STORE_OK) {
+        strlcpy(writer.error, objstore->error, sizeof(writer.error));
+        return STORE_CORRUPT;
+    }
+    int is_record = entry.type != CAIRN_TYPE_PAGE && entry.type != CAIRN_TYPE_SPACE;
+    int status = writer_put_object(&writer, oid, entry.version, entry.type, entry.flags,
+                                   relocation_block, is_record);
+    if (status == STORE_OK && entry.type == CAIRN_TYPE_PAGE)
+        ckpt_page_moved(oid);
+    return status;
+}
+
+/* Frees made during the write-out belong to the next checkpoint: recorded now. */
+static void ckpt_record_pending_frees(void)
+{
+    for (uint32_t i = 0; i < pending_free_count; i++) {
+        uint32_t version;
+        if (object_oid_state(pending_frees[i], &version) == OBJECT_OID_FREE)
+            writer_put_entry(&writer, pending_frees[i], version, CAIRN_TYPE_NONE);
+    }
+    pending_free_count = 0;
+}
+
+static void ckpt_finish(void)
+{
+    ckpt_count++;
+    ckpt_blocks += writer.blocks_written;
+    ckpt_last_blocks = writer.blocks_written;
+    uint64_t taken = platform_cycles() - snapshot_cycles;
+    ckpt_last_commit_cycles = taken > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)taken;
+    phase = CKPT_IDLE;
+    ckpt_record_pending_frees();
+    sched_wake_output_waiters();    /* its output left when it became durable */
+    sched_finish_syncs(CAIRN_OK, writer.epoch);
+    sched_wake_frame_waiters();     /* the pages written are clean now: evictable */
+}
+
+static int ckpt_phase_commit(void)
+{
+    int status = writer_commit_step(&writer, &root);
+    if (status == STORE_OK && writer.phase == WRITER_DURABLE)
+        console_release(writer.epoch);  /* at once: output waits no longer than it must */
+    if (status == STORE_OK && writer.phase == WRITER_COMMITTED)
+        ckpt_finish();
+    return status;
+}
+
+/* The committed map's free OIDs that nobody looked up yet go back on the object table's free
+ * list, so that OIDs freed before a restart are handed out again after it. */
+static void ckpt_adopt_free_oids(void)
+{
+    uint32_t limit = (uint32_t)objstore->root.oid_limit;
+    for (uint32_t oid = 1; oid < limit && oid < writer.capacity; oid++) {
+        const struct cairn_map_entry *entry = writer_entry(&writer, oid);
+        if (entry->type == CAIRN_TYPE_NONE)
+            object_mark_missing(oid, entry->version);
+    }
+}
+
+/* One leaf of the committed maps into the writer; at the end, checkpoints can start. */
+static int ckpt_phase_load(void)
+{
+    if (writer_load_step(&writer) != STORE_OK)
+        fatal("store: %s", writer.error);   /* as at boot: the committed map is damaged */
+    if (writer.load_pass == WRITER_LOAD_DONE) {
+        phase = CKPT_IDLE;
+        ckpt_record_pending_frees();
+        ckpt_adopt_free_oids();
+    }
+    return STORE_OK;
+}
+
+static int ckpt_step(void)
+{
+    switch (phase) {
+    case CKPT_LOAD: return ckpt_phase_load();
+    case CKPT_WRITE_STAGED: return ckpt_phase_write_staged();
+    case CKPT_WRITE_PAGES: return ckpt_phase_write_pages();
+    case CKPT_RELOCATE: return ckpt_phase_relocate();
+    case CKPT_COMMIT: return ckpt_phase_commit();
+    case CKPT_IDLE: break;
+    }
+    return STORE_OK;
+}
+
+/* A failed write: checkpoints stop, nothing frozen is lost from RAM, SYNC callers hear of it. */
+static void ckpt_fail(const char *when)
+{
+    klog(KLOG_ERROR, "checkpoint %llu failed %s: %s; checkpoints are off from now on",
+         (unsigned long long)writer.epoch, when, writer.error);
+    ckpt_ready = 0;
+    int frozen = open_list ^ 1;
+    struct object *object;
+    while ((object = changed_pages[frozen].head) != NULL) {
+        struct page *page = (struct page *)object;
+        if (page->frozen_frame) {
+            memory_frame_free(page->frozen_frame);
+            page->frozen_frame = 0;
+        }
+        if (page->frame)
+            page->dirty = 1;    /* never written: must not be evicted */
+        ckpt_list_remove(object, frozen);
+        ckpt_note_change(object);
+    }
+    while (staged) {
+        struct ckpt_staged *item = staged;
+        staged = item->next;
+        kfree(item);
+    }
+    phase = CKPT_IDLE;
+    sched_finish_syncs(CAIRN_E_NOT_DURABLE, ~0ull);
+    if (console_output_commit()) {
+        klog(KLOG_WARNING, "output commit off: no checkpoint can commit the held output now");
+        console_set_output_commit(0);
+        sched_wake_output_waiters();
+    }
+}
+
+/* Writes until the checkpoint commits, the next timer tick, or SLICE_BATCHES batches. */
+static void ckpt_write_slice(void)
+{
+    uint64_t tick = platform_ticks();
+    uint32_t batches_before = writer.blocks_written / WRITER_BATCH_BLOCKS;
+    while (ckpt_ready && phase != CKPT_IDLE) {
+        if (ckpt_step() != STORE_OK) {
+            ckpt_fail("while writing");
+            return;
+        }
+        if (platform_ticks() != tick ||
+            writer.blocks_written / WRITER_BATCH_BLOCKS - batches_before >= SLICE_BATCHES)
+            break;
+    }
+    next_slice_tick = platform_ticks() + 1;     /* then programs get a tick of their own */
+}
+
+/* --- hooks from the rest of the kernel ------------------------------------------------------ */
+
+void ckpt_page_destroying(struct page *page)
+{
+    if (phase == CKPT_IDLE || !(page->object.changed & (1u << (open_list ^ 1))))
+        return;
+    if (ckpt_ready && ckpt_write_page(page) != STORE_OK)
+        ckpt_fail("writing a destroyed page");
+}
+
+void ckpt_page_location(uint64_t oid, uint32_t version, uint32_t *block, uint32_t *crc)
+{
+    if (!ckpt_ready || oid >= writer.capacity)
+        return;
+    const struct cairn_map_entry *newest = writer_entry(&writer, oid);
+    if (newest->type == CAIRN_TYPE_PAGE && newest->version == version && newest->block) {
+        *block = newest->block;     /* the cleaner copied it; the old block will be reused */
+        *crc = newest->crc32c;
+    }
+}
+
+void ckpt_note_free(struct object *object)
+{
+    ckpt_list_remove(object, 0);
+    ckpt_list_remove(object, 1);
+}
+
+void ckpt_note_free_oid(uint32_t oid, uint32_t version)
+{
+    if (!ckpt_ready || oid >= writer.capacity)
+        return;
+    if (phase == CKPT_IDLE)
+        writer_put_entry(&writer, oid, version, CAIRN_TYPE_NONE);   /* for the next checkpoint */
+    else if (pending_free_count < PENDING_FREES)
+        pending_frees[pending_free_count++] = oid;
+    else
+        frees_lost = 1;
+}
+
+/* --- setup and triggers ---------------------------------------------------------------------- */
+
+void ckpt_init(void)
+{
+    uint32_t capacity = (uint32_t)objstore->root.oid_limit * 2;
+    if (capacity < MIN_CAPACITY)
+        capacity = MIN_CAPACITY;
+    writer.store = objstore;
+    writer.zalloc = kzalloc;
+    writer.release = kfree;
+    int reserved = writer_reserve(&writer, capacity > object_oid_limit() ? capacity
+                                                                          : object_oid_limit());
+    writer.batch = kzalloc((size_t)WRITER_BATCH_BLOCKS * CAIRN_DISK_BLOCK_SIZE);
+    uint32_t segments = objstore->super.segment_count;
+    writer.segment_live = kzalloc(segments * sizeof(uint16_t) + 4);
+    writer.segment_used = kzalloc(segments + 4);
+    if (!reserved || !writer.batch ||
+        !writer.segment_live || !writer.segment_used)
+        fatal("no memory for the checkpoint writer (%u OIDs)", capacity);
+    writer_load_begin(&writer);     /* read in steps once programs run: see CKPT_LOAD */
+    if (strcmp(config.ckpt_mode, "copy") == 0)
+        copy_mode = 1;
+    else if (strcmp(config.ckpt_mode, "cow") != 0)
+        klog(KLOG_WARNING, "option 'ckpt.mode': unknown policy '%s'; using 'cow'",
+             config.ckpt_mode);
+    if (!objstore->device->can_flush) {
+        klog(KLOG_WARNING, "checkpoints off: the disk cannot flush its cache, so no write could "
+             "ever be known to be durable");
+        return;
+    }
+    frees_lost = 1;         /* objects freed before the writer existed */
+    ckpt_ready = 1;
+    phase = CKPT_LOAD;
+    next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
+}
+
+void ckpt_setup_output_commit(void)
+{
+    if (!config.output_commit) {
+        console_set_output_commit(0);
+        klog(KLOG_INFO, "output commit: off (output_commit=off): program output is shown at "
+             "once, before the state that wrote it is durable");
+    } else if (!ckpt_ready) {
+        console_set_output_commit(0);
+        klog(KLOG_INFO, "output commit: off: no checkpoint can be taken, so program output is "
+             "shown at once");
+    } else {
+        klog(KLOG_INFO, "output commit: on: program output is shown once its checkpoint is "
+             "durable (within about %ld ms)", config.ckpt_output_delay);
+    }
+}
+
+int ckpt_enabled(void)
+{
+    return ckpt_ready;
+}
+
+int ckpt_busy(void)
+{
+    return ckpt_ready && phase != CKPT_IDLE;
+}
+
+uint64_t ckpt_open_epoch(void)
+{
+    if (phase == CKPT_IDLE || phase == CKPT_LOAD)
+        return objstore->root.header.epoch + 1;
+    return writer.epoch + 1;
+}
+
+/* Is a checkpoint due: period over, a SYNC waiting, too much dirty, or programs short of frames? */
+static int ckpt_due(void)
+{
+    static uint64_t tick_checked;       /* the clock is read once per tick, not per call */
+    uint32_t dirty_pages = changed_pages[open_list].count;
+    if (sched_sync_waiting())
+        return 1;
+    uint64_t tick = platform_ticks(), held_since;
+    if (tick != tick_checked || config.ckpt_output_delay == 0) {
+        tick_checked = tick;
+        uint64_t now = time_monotonic_nanoseconds();
+        if (config.ckpt_interval && now >= next_ns)
+            return 1;
+        if (console_held_waiting(&held_since) &&
+            now >= held_since + (uint64_t)config.ckpt_output_delay * 1000000)
+            return 1;
+    }
+    if (config.ckpt_dirty_mib && dirty_pages >= (uint32_t)config.ckpt_dirty_mib * PAGES_PER_MIB)
+        return 1;
+    return sched_frame_waiting() && dirty_pages > 0;
+}
+
+void ckpt_maybe(int idle)
+{
+    if (!ckpt_ready)
+        return;
+    if (phase == CKPT_IDLE) {
+        if (!ckpt_due())
+            return;
+        if (config.ckpt_interval)
+            next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
+        ckpt_phase_snapshot();
+        return;
+    }
+    if (idle || sched_frame_waiting() || platform_ticks() >= next_slice_tick)
+        ckpt_write_slice();
+}

@@ -1,0 +1,64 @@
+/* Checkpoints of the whole system to the store: change tracking, snapshot, write-out, commit. */
+#ifndef KERNEL_CKPT_H
+#define KERNEL_CKPT_H
+
+#include <stdint.h>
+
+struct object;
+struct page;
+
+/*
+ * The phases of one checkpoint (kernel/ckpt.c draws them). The pause is
+ * ckpt_phase_snapshot, run from IDLE; each later phase is a function that
+ * does one bounded step, so that programs run between steps.
+ */
+enum ckpt_phase {
+    CKPT_IDLE,                  /* no checkpoint being written; changes collect */
+    CKPT_LOAD,                  /* after boot: reading the committed maps into the writer */
+    CKPT_WRITE_STAGED,          /* the small objects the pause copied */
+    CKPT_WRITE_PAGES,           /* the frozen pages */
+    CKPT_RELOCATE,              /* the cleaner's victims, copied block to block */
+    CKPT_COMMIT,                /* the writer's commit phases (checkpoint/writer.h) */
+};
+
+/* Sets up the writer over the open store (reads the whole map into RAM). */
+void ckpt_init(void);
+
+/* Called on every pass of the scheduler: starts a checkpoint when one is due, and gives the
+ * writer its time (idle: no process is ready, so the writer may use the CPU). */
+void ckpt_maybe(int idle);
+
+/* Turns output commit on or off from the option and whether checkpoints can be taken; logs it. */
+void ckpt_setup_output_commit(void);
+
+/* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
+int ckpt_enabled(void);
+int ckpt_busy(void);
+
+/* The epoch of the checkpoint that will cover what happens now (SYNC waits for it). */
+uint64_t ckpt_open_epoch(void);
+
+/* The object changed: the next checkpoint writes it. */
+void ckpt_note_change(struct object *object);
+/* The object is being freed: off the change lists. */
+void ckpt_note_free(struct object *object);
+/* Its OID is free at version from now on. */
+void ckpt_note_free_oid(uint32_t oid, uint32_t version);
+
+/* Makes the checkpoint map able to describe OIDs [0, oid_limit); 0 without memory. */
+int ckpt_reserve_oids(uint32_t oid_limit);
+/* A page is being destroyed: if the checkpoint being written still needs it, it is written now. */
+void ckpt_page_destroying(struct page *page);
+/* Where a page being loaded has its contents now: the committed map's block, unless the
+ * cleaner has copied it since (the map being written knows); updates *block and *crc. */
+void ckpt_page_location(uint64_t oid, uint32_t version, uint32_t *block, uint32_t *crc);
+/* Does the checkpoint being written still need the page's current contents (copy before writing)? */
+int ckpt_page_frozen(const struct page *page);
+
+/* Checkpoints committed since boot, blocks they wrote, pages copied because written while frozen. */
+extern uint32_t ckpt_count, ckpt_blocks, ckpt_copies;
+/* The last checkpoint: its snapshot pause and its time from snapshot to durable, in CPU cycles;
+ * the blocks it wrote. */
+extern uint32_t ckpt_last_pause_cycles, ckpt_last_commit_cycles, ckpt_last_blocks;
+
+#endif

@@ -1,0 +1,38 @@
+/* The kernel's configuration: the values of its command-line options (table in config.c). */
+#ifndef KERNEL_CONFIG_H
+#define KERNEL_CONFIG_H
+
+#include <kernel/options.h>
+
+struct kernel_config {
+    int help;                           /* print the option table at boot */
+    long loglevel;                      /* 0 errors .. 3 debug */
+    char debug[OPTION_STRING_SIZE];     /* comma-separated debug switches */
+    long tick_hz;                       /* timer interrupts per second */
+    char ktest[OPTION_STRING_SIZE];     /* in-kernel tests to run ("all" or names), then exit */
+    char fault[OPTION_STRING_SIZE];     /* deliberate kernel fault at boot, for tests */
+    char run[OPTION_STRING_SIZE];       /* programs init starts on a fresh system */
+    int monitor;                        /* run the kernel's echo monitor instead of init */
+    long diskbench;                     /* MiB of the disk to measure (overwritten), then exit; 0: off */
+    long ckpt_interval;                 /* ms between checkpoints; 0 = none */
+    char ckpt_mode[OPTION_STRING_SIZE]; /* "cow": freeze dirty pages; "copy": copy them in the pause */
+    long ckpt_dirty_mib;                /* dirty MiB that start a checkpoint early; 0 = no limit */
+    char restore[OPTION_STRING_SIZE];   /* "lazy": load on first touch; "eager": all before resuming */
+    int output_commit;                  /* hold program output until its checkpoint commits */
+    long ckpt_output_delay;             /* ms held output may wait before it starts a checkpoint */
+    char boot[OPTION_STRING_SIZE];      /* where the system comes from: "disk" or "modules" */
+};
+
+extern struct kernel_config config;
+
+/* Parses command_line into config; prints one warning per bad option; returns warnings. */
+int config_parse(const char *command_line);
+
+/* Prints every option with its type, default, range and help. */
+void config_print_help(void);
+
+/* The option table, for tests. */
+extern const struct option config_options[];
+extern const unsigned config_option_count;
+
+#endif

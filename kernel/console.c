@@ -1,0 +1,232 @@
+/*
+ * The console: two streams to one serial port (and the VGA mirror), and a ring of input bytes.
+ *
+ *   programs --CONSOLE_WRITE--> held ring (tagged with the epoch of the checkpoint that
+ *                               will cover the write) --checkpoint commits--> port
+ *   kernel   --kprintf/klog---> port at once, each line marked "[k] "
+ *
+ * Output commit: what a program writes leaves the machine only once the
+ * checkpoint covering the state that wrote it is durable, so no observer
+ * ever sees output from a state a power cut then erases; after a cut the
+ * program resumes from that checkpoint and writes the same bytes again.
+ * The held ring lives only in RAM: output held when the power goes is
+ * simply written again by the resumed program. With output_commit=off, or
+ * when no checkpoint can be taken, program output goes out at once.
+ *
+ * The two streams never share a line: the kernel's lines carry the "[k] "
+ * mark, and a kernel line that comes while a program's line is unfinished
+ * starts on a line of its own (and the reverse).
+ */
+#include <arch/platform.h>
+#include <kernel/console.h>
+#include <kernel/string.h>
+#include <kernel/time.h>
+
+enum {
+    INPUT_RING_SIZE = 1024,     /* a power of two */
+    HELD_SIZE = 65536,          /* a power of two; at least CONSOLE_WRITE_MAX */
+    HELD_MARKS = 8,
+};
+
+#define KERNEL_MARK "[k] "
+
+/* Filled by the receive interrupt, drained by the kernel outside interrupts. */
+static volatile uint8_t input_ring[INPUT_RING_SIZE];
+static volatile uint32_t input_head, input_tail;  /* free-running; head - tail = bytes waiting */
+static volatile uint32_t input_dropped;           /* bytes lost to a full ring */
+
+/* Program output not yet released, and up to where each epoch's output goes. */
+static char held[HELD_SIZE];
+static uint32_t held_head, held_tail;   /* free-running; head - tail = bytes held */
+static struct held_mark {
+    uint64_t epoch;             /* the checkpoint that must commit before these bytes go */
+    uint32_t end;               /* held_head after the last byte of that epoch */
+    uint64_t since_ns;          /* monotonic time of the first of these bytes */
+} marks[HELD_MARKS];
+static uint32_t mark_count;
+static int holding = 1;         /* output commit on */
+
+/* Where each stream stands on its current line. */
+static int kernel_mid_line, program_mid_line;
+uint32_t console_bytes_released;
+
+static void console_emit_program(const char *text, size_t length)
+{
+    if (!length)
+        return;
+    if (kernel_mid_line) {
+        platform_console_write("\n", 1);
+        kernel_mid_line = 0;
+    }
+    platform_console_write(text, length);
+    program_mid_line = text[length - 1] != '\n';
+    console_bytes_released += (uint32_t)length;
+}
+
+void console_write(const char *text, size_t length)
+{
+    while (length) {
+        if (!kernel_mid_line) {
+            if (program_mid_line) {
+                platform_console_write("\n", 1);
+                program_mid_line = 0;
+            }
+            platform_console_write(KERNEL_MARK, sizeof(KERNEL_MARK) - 1);
+        }
+        const char *newline = memchr(text, '\n', length);
+        size_t chunk = newline ? (size_t)(newline - text) + 1 : length;
+        platform_console_write(text, chunk);
+        kernel_mid_line = !newline;
+        text += chunk;
+        length -= chunk;
+    }
+}
+
+void console_set_output_commit(int on)
+{
+    if (!on)
+        console_release_all();
+    holding = on;
+}
+
+int console_output_commit(void)
+{
+    return holding;
+}
+
+uint32_t console_held_room(void)
+{
+    return HELD_SIZE - (held_head - held_tail);
+}
+
+void console_program_write(const char *text, size_t length, uint64_t epoch)
+{
+    if (!holding) {
+        console_emit_program(text, length);
+        return;
+    }
+    for (size_t i = 0; i < length; i++)
+        held[(held_head + i) % HELD_SIZE] = text[i];
+    held_head += (uint32_t)length;
+    if (mark_count && marks[mark_count - 1].epoch >= epoch) {
+        marks[mark_count - 1].end = held_head;
+    } else if (mark_count < HELD_MARKS) {
+        marks[mark_count++] = (struct held_mark){ epoch, held_head, time_monotonic_nanoseconds() };
+    } else {                    /* no mark left: held with the newest, that is longer, not less */
+        marks[mark_count - 1].epoch = epoch;
+        marks[mark_count - 1].end = held_head;
+    }
+}
+
+/* Writes the held bytes up to end (a ring position) to the port. */
+static void console_release_to(uint32_t end)
+{
+    while (held_tail != end) {
+        uint32_t offset = held_tail % HELD_SIZE;
+        uint32_t chunk = end - held_tail;
+        if (chunk > HELD_SIZE - offset)
+            chunk = HELD_SIZE - offset;
+        console_emit_program(held + offset, chunk);
+        held_tail += chunk;
+    }
+}
+
+/* For statistics: how long released output was held (from its write to the port). */
+uint32_t console_releases;
+uint64_t console_held_ns_total, console_held_ns_max;
+
+static void console_note_latency(uint64_t since_ns)
+{
+    uint64_t held_ns = time_monotonic_nanoseconds() - since_ns;
+    console_releases++;
+    console_held_ns_total += held_ns;
+    if (held_ns > console_held_ns_max)
+        console_held_ns_max = held_ns;
+}
+
+void console_release(uint64_t committed_epoch)
+{
+    uint32_t released = 0;
+    while (released < mark_count && marks[released].epoch <= committed_epoch) {
+        console_note_latency(marks[released].since_ns);
+        console_release_to(marks[released++].end);
+    }
+    mark_count -= released;
+    memmove(marks, marks + released, mark_count * sizeof(marks[0]));
+}
+
+void console_release_all(void)
+{
+    console_release_to(held_head);
+    mark_count = 0;
+}
+
+int console_held_waiting(uint64_t *since_ns)
+{
+    if (!mark_count)
+        return 0;
+    *since_ns = marks[0].since_ns;
+    return 1;
+}
+
+void console_input_push(uint8_t byte)
+{
+    if (input_head - input_tail == INPUT_RING_SIZE) {
+        input_dropped++;
+        return;
+    }
+    input_ring[input_head % INPUT_RING_SIZE] = byte;
+    input_head++;
+}
+
+int console_input_pop(void)
+{
+    if (input_head == input_tail)
+        return -1;
+    uint8_t byte = input_ring[input_tail % INPUT_RING_SIZE];
+    input_tail++;
+    return byte;
+}
+
+uint32_t console_input_waiting(void)
+{
+    return input_head - input_tail;
+}
+
+int console_input_has_line(void)
+{
+    for (uint32_t i = input_tail; i != input_head; i++)
+        if (input_ring[i % INPUT_RING_SIZE] == '\n' || input_ring[i % INPUT_RING_SIZE] == '\r')
+            return 1;
+    return input_head - input_tail == INPUT_RING_SIZE;     /* full: a line that long is given */
+}
+
+uint32_t console_input_peek(char *buffer, uint32_t size, int line)
+{
+    uint32_t count = 0;
+    for (uint32_t i = input_tail; i != input_head && count < size; i++) {
+        char byte = (char)input_ring[i % INPUT_RING_SIZE];
+        int end = byte == '\n' || byte == '\r';
+        buffer[count++] = end ? '\n' : byte;
+        if (line && end)
+            break;
+    }
+    return count;
+}
+
+void console_input_consume(uint32_t count)
+{
+    int last_was_return = 0;
+    for (uint32_t i = 0; i < count && input_tail != input_head; i++) {
+        last_was_return = input_ring[input_tail % INPUT_RING_SIZE] == '\r';
+        input_tail++;
+    }
+    /* A terminal's Enter may send "\r\n": the '\n' belongs to the line just given. */
+    if (last_was_return && input_tail != input_head && input_ring[input_tail % INPUT_RING_SIZE] == '\n')
+        input_tail++;
+}
+
+uint32_t console_input_dropped(void)
+{
+    return input_dropped;
+}

@@ -1,0 +1,50 @@
+/* The console: the kernel's marked log, programs' held output (output commit), and input bytes. */
+#ifndef KERNEL_CONSOLE_H
+#define KERNEL_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The kernel's own log: out at once, every line marked "[k] ". */
+void console_write(const char *text, size_t length);
+
+/* Program output: held until checkpoint epoch commits (at once when output commit is off).
+ * The caller checks console_held_room first: the call waits rather than drop bytes. */
+void console_program_write(const char *text, size_t length, uint64_t epoch);
+uint32_t console_held_room(void);
+
+/* Releases the output of every epoch up to committed_epoch; or all of it (no checkpoints). */
+void console_release(uint64_t committed_epoch);
+void console_release_all(void);
+
+/* Is output held, and since when (monotonic ns)? For the output_delay trigger. */
+int console_held_waiting(uint64_t *since_ns);
+
+/* Output commit on or off (off releases what is held). */
+void console_set_output_commit(int on);
+int console_output_commit(void);
+
+/* Program bytes written to the port since boot; releases of held output, and how long the
+ * oldest byte of each had been held (monotonic ns: summed, and the longest). */
+extern uint32_t console_bytes_released, console_releases;
+extern uint64_t console_held_ns_total, console_held_ns_max;
+
+/* Called from the receive interrupt; a byte that does not fit is dropped and counted. */
+void console_input_push(uint8_t byte);
+
+/* Takes one received byte; returns -1 when none is waiting. */
+int console_input_pop(void);
+
+/* Bytes waiting; whether a whole line (ended by '\n' or '\r') is waiting. */
+uint32_t console_input_waiting(void);
+int console_input_has_line(void);
+
+/* Copies up to size waiting bytes (line: up to and with the first line end, given as '\n')
+ * without taking them; returns how many. console_input_consume then takes them. */
+uint32_t console_input_peek(char *buffer, uint32_t size, int line);
+void console_input_consume(uint32_t count);
+
+/* Bytes dropped because the input ring was full. */
+uint32_t console_input_dropped(void);
+
+#endif

@@ -1,0 +1,19 @@
+/* User page faults resolved from the Space tree, and a process's hardware page directory. */
+#ifndef KERNEL_FAULT_H
+#define KERNEL_FAULT_H
+
+#include <stdint.h>
+
+struct process;
+struct space;
+
+/* Maps the page behind address, waits for a frame, or stops the process. */
+void fault_page(struct process *process, uint32_t address, int write);
+
+/* The process's address-space root, or NULL (and the process stopped) when it is gone. */
+struct space *process_space(struct process *process);
+
+/* The hardware directory to run process with; 0 when it was parked or stopped instead. */
+uint32_t process_hardware_directory(struct process *process);
+
+#endif

@@ -1,0 +1,57 @@
+/* Page objects: 4 KiB of data, backed by a frame from the first touch on (read from disk if it has a home there). */
+#include <kernel/ckpt.h>
+#include <kernel/memory.h>
+#include <kernel/obj/objects.h>
+#include <kernel/objstore.h>
+#include <kernel/string.h>
+
+struct page *page_create(void)
+{
+    return (struct page *)object_create(CAIRN_TYPE_PAGE, sizeof(struct page));
+}
+
+uint32_t page_frame(struct page *page)
+{
+    objstore_touch(page);
+    if (page->frame)
+        return page->frame;
+    uint32_t frame = memory_frame_alloc();     /* evicts clean pages when it must */
+    if (!frame)
+        return 0;
+    if (page->disk_block)
+        objstore_read_page(page, frame);
+    else
+        memset(memory_physical_to_pointer(frame), 0, FRAME_SIZE);
+    page->frame = frame;
+    return frame;
+}
+
+uint32_t page_frame_for_write(struct page *page)
+{
+    uint32_t frame = page_frame(page);
+    if (!frame)
+        return 0;
+    if (ckpt_page_frozen(page)) {
+        /* The program keeps its frame (and every mapping of it); the log gets the copy. */
+        uint32_t copy = memory_frame_alloc();
+        if (!copy)
+            return 0;
+        memcpy(memory_physical_to_pointer(copy), memory_physical_to_pointer(frame), FRAME_SIZE);
+        page->frozen_frame = copy;
+        ckpt_copies++;
+    }
+    page->dirty = 1;
+    ckpt_note_change(&page->object);
+    return frame;
+}
+
+void page_destroy(struct page *page)
+{
+    ckpt_page_destroying(page);     /* a checkpoint still owed this page's contents gets them now */
+    if (page->frame) {
+        space_flush_all_hardware();     /* no hardware mapping may outlive the frame */
+        memory_frame_free(page->frame);
+    }
+    objstore_forget(page);
+    object_free(&page->object);
+}

@@ -1,0 +1,226 @@
+/* Process objects: creation, SETUP/GIVE/START, destruction, and stopping a process after a user fault. */
+#include <stddef.h>
+#include <cairn/disk_format.h>
+#include <kernel/heap.h>
+#include <kernel/klog.h>
+#include <kernel/obj/objects.h>
+#include <kernel/process.h>
+#include <kernel/stats.h>
+#include <kernel/string.h>
+#include <kernel/syscall.h>
+
+static struct process *all_processes;
+
+static void process_link(struct process *process)
+{
+    process->all_previous = NULL;
+    process->all_next = all_processes;
+    if (all_processes)
+        all_processes->all_previous = process;
+    all_processes = process;
+}
+
+static void process_unlink(struct process *process)
+{
+    if (process->all_previous)
+        process->all_previous->all_next = process->all_next;
+    else
+        all_processes = process->all_next;
+    if (process->all_next)
+        process->all_next->all_previous = process->all_previous;
+}
+
+struct process *process_first(void)
+{
+    return all_processes;
+}
+
+struct process *process_create(void)
+{
+    struct process *process =
+        (struct process *)object_create(CAIRN_TYPE_PROCESS, sizeof(struct process));
+    if (!process)
+        return NULL;
+    process->state = PROCESS_EMBRYO;
+    process->priority = 4;
+    process->receive_slot = CAIRN_NO_SLOT;
+    strlcpy(process->name, process_current ? process_current->name : "process",
+            sizeof(process->name));
+    context_init(&process->context, 0, 0);
+    stats.processes++;
+    process_link(process);
+    return process;
+}
+
+struct capability *process_slot(struct process *process, uint32_t slot)
+{
+    return slot < CAIRN_CLIST_SLOTS ? &process->clist[slot] : NULL;
+}
+
+void process_destroy(struct process *process)
+{
+    if (process->state == PROCESS_BLOCKED || process->state == PROCESS_READY)
+        sched_unqueue(process);
+    if (process == process_current)
+        process_current = NULL;
+    stats.processes--;
+    process_unlink(process);
+    object_free(&process->object);
+}
+
+void process_fault(struct process *process, const char *what, uint32_t address)
+{
+    if (address == PROCESS_FAULT_NO_ADDRESS)
+        klog(KLOG_INFO, "process %llu (%s): %s at eip %#x; stopped",
+             (unsigned long long)process->object.oid, process->name, what,
+             context_pc(&process->context));
+    else
+        klog(KLOG_INFO, "process %llu (%s): %s at address %#x, eip %#x; stopped",
+             (unsigned long long)process->object.oid, process->name, what, address,
+             context_pc(&process->context));
+    if (process->state == PROCESS_BLOCKED || process->state == PROCESS_READY)
+        sched_unqueue(process);
+    if (process == process_current)
+        process_current = NULL;
+    process->state = PROCESS_FAULTED;
+    stats.user_faults++;
+}
+
+/* SETUP: an embryo gets its address space, entry point, stack and priority. */
+static int process_setup(struct process *process, const struct capability *space_cap, uint32_t eip,
+                  uint32_t esp, uint32_t priority)
+{
+    struct object *space;
+    int status = capability_resolve(space_cap, CAIRN_TYPE_SPACE, 0, &space);
+    if (status != CAIRN_OK)
+        return status;
+    if (((struct space *)space)->level != 0 || priority >= CAIRN_PRIORITIES)
+        return CAIRN_E_BAD_ARGUMENT;
+    if (process->state != PROCESS_EMBRYO)
+        return CAIRN_E_BUSY;
+    process->space = *space_cap;
+    process->space.badge = 0;
+    context_init(&process->context, eip, esp);
+    process->priority = (uint8_t)priority;
+    return CAIRN_OK;
+}
+
+/* START: an embryo with a space becomes ready, with eax and ebx set. */
+static int process_start(struct process *process, uint32_t eax, uint32_t ebx)
+{
+    if (process->state != PROCESS_EMBRYO)
+        return CAIRN_E_BUSY;
+    if (process->space.type != CAIRN_TYPE_SPACE)
+        return CAIRN_E_BAD_ARGUMENT;
+    context_set(&process->context, CONTEXT_EAX, eax);
+    context_set(&process->context, CONTEXT_EBX, ebx);
+    sched_make_ready(process);
+    return CAIRN_OK;
+}
+
+/* The stored form of a process (struct cairn_object_record): registers, c-list, state. */
+void process_to_record(const struct process *process, struct cairn_object_record *record)
+{
+    _Static_assert(sizeof(struct capability) == sizeof(struct cairn_disk_capability), "caps");
+    const struct user_context *context = &process->context;
+    memcpy(record->context.registers, context->registers, sizeof(record->context.registers));
+    record->context.esp = context->esp;
+    record->context.eip = context->eip;
+    record->context.eflags = context->eflags;
+    memcpy(record->context.fpu, context->fpu, sizeof(record->context.fpu));
+    memcpy(&record->space, &process->space, sizeof(record->space));
+    memcpy(record->clist, process->clist, sizeof(record->clist));
+    record->state = process->state == PROCESS_EMBRYO || process->state == PROCESS_FAULTED
+                    ? process->state : PROCESS_READY;   /* blocked ones re-execute their trap */
+    record->priority = process->priority;
+    record->receive_slot = process->receive_slot;
+    record->call_cookie = process->call_cookie;
+    record->reply_caller = process->reply_to.caller;
+    record->reply_version = process->reply_to.version;
+    record->reply_cookie = process->reply_to.cookie;
+    memcpy(record->name, process->name, sizeof(record->name));
+}
+
+struct process *process_from_record(const struct cairn_object_record *record)
+{
+    if (record->state > PROCESS_FAULTED || record->priority >= CAIRN_PRIORITIES ||
+        (record->receive_slot != CAIRN_NO_SLOT && record->receive_slot >= CAIRN_CLIST_SLOTS))
+        return NULL;
+    struct process *process = kzalloc(sizeof(struct process));
+    if (!process)
+        return NULL;
+    process->object.type = CAIRN_TYPE_PROCESS;
+    struct user_context *context = &process->context;
+    memcpy(context->registers, record->context.registers, sizeof(context->registers));
+    context->esp = record->context.esp;
+    context->eip = record->context.eip;
+    context->eflags = record->context.eflags;
+    memcpy(context->fpu, record->context.fpu, sizeof(context->fpu));
+    memcpy(&process->space, &record->space, sizeof(process->space));
+    memcpy(process->clist, record->clist, sizeof(process->clist));
+    process->state = record->state;
+    process->priority = record->priority;
+    process->receive_slot = record->receive_slot;
+    process->call_cookie = record->call_cookie;
+    process->reply_to = (struct reply_target){ record->reply_caller, record->reply_version,
+                                               record->reply_cookie };
+    memcpy(process->name, record->name, sizeof(process->name));
+    process->name[PROCESS_NAME_SIZE - 1] = 0;
+    stats.processes++;
+    process_link(process);
+    return process;
+}
+
+static int argument_process(struct process *process, struct process **target)
+{
+    return syscall_argument_object(process, CONTEXT_EBX, CAIRN_TYPE_PROCESS, CAIRN_RIGHT_WRITE,
+                           (struct object **)target);
+}
+
+static int process_call_setup(struct process *process)
+{
+    struct process *target;
+    int status = argument_process(process, &target);
+    struct capability *space = process_slot(process, syscall_argument(process, CONTEXT_ECX));
+    if (status != CAIRN_OK)
+        return status;
+    if (!space)
+        return CAIRN_E_BAD_SLOT;
+    return process_setup(target, space, syscall_argument(process, CONTEXT_EDX),
+                         syscall_argument(process, CONTEXT_ESI), syscall_argument(process, CONTEXT_EDI));
+}
+
+static int process_call_give(struct process *process)
+{
+    struct process *target;
+    int status = argument_process(process, &target);
+    struct capability *from = process_slot(process, syscall_argument(process, CONTEXT_ECX));
+    if (status != CAIRN_OK)
+        return status;
+    struct capability *to = process_slot(target, syscall_argument(process, CONTEXT_EDX));
+    if (!from || !to)
+        return CAIRN_E_BAD_SLOT;
+    if (from->type == CAIRN_TYPE_NONE)
+        return CAIRN_E_EMPTY;
+    *to = *from;
+    return CAIRN_OK;
+}
+
+static int process_call_start(struct process *process)
+{
+    struct process *target;
+    int status = argument_process(process, &target);
+    if (status != CAIRN_OK)
+        return status;
+    return process_start(target, syscall_argument(process, CONTEXT_ECX), syscall_argument(process, CONTEXT_EDX));
+}
+
+int process_invoke(struct process *caller, uint32_t call)
+{
+    switch (call) {
+    case CAIRN_PROCESS_SETUP: return process_call_setup(caller);
+    case CAIRN_PROCESS_GIVE: return process_call_give(caller);
+    case CAIRN_PROCESS_START: return process_call_start(caller);
+    default: return CAIRN_E_BAD_CALL;
+    }
+}

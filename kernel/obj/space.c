@@ -1,0 +1,303 @@
+/* Space nodes: the persistent address-space tree, its lookups and the MAP and UNMAP operations. */
+#include <stddef.h>
+#include <arch/mmu.h>
+#include <kernel/memory.h>
+#include <kernel/ckpt.h>
+#include <kernel/obj/objects.h>
+#include <kernel/process.h>
+#include <kernel/string.h>
+#include <kernel/syscall.h>
+
+static const uint8_t level_shift[SPACE_LEVELS] = { 28, 20, 12 };
+
+static uint32_t space_index(uint8_t level, uint32_t address)
+{
+    return (address >> level_shift[level]) & (SPACE_SLOTS - 1);
+}
+
+struct capability *space_slots(struct space *space)
+{
+    return memory_physical_to_pointer(space->slots_frame);
+}
+
+struct space *space_create(uint8_t level)
+{
+    uint32_t frame = memory_frame_alloc();
+    if (!frame)
+        return NULL;
+    struct space *space = (struct space *)object_create(CAIRN_TYPE_SPACE, sizeof(struct space));
+    if (!space) {
+        memory_frame_free(frame);
+        return NULL;
+    }
+    memset(memory_physical_to_pointer(frame), 0, FRAME_SIZE);
+    space->slots_frame = frame;
+    space->level = level;
+    return space;
+}
+
+/* Roots with a hardware directory: a list, so that no walk over all objects is needed. */
+static struct space *hardware_roots;
+
+static void space_forget_hardware(struct space *space)
+{
+    if (space->hw_previous)
+        space->hw_previous->hw_next = space->hw_next;
+    else
+        hardware_roots = space->hw_next;
+    if (space->hw_next)
+        space->hw_next->hw_previous = space->hw_previous;
+    space->hw_next = space->hw_previous = NULL;
+}
+
+/* The child node in slot, if it is a live Space node of the next level. */
+static struct space *space_child(struct space *node, uint32_t index)
+{
+    struct object *child;
+    if (capability_resolve(&space_slots(node)[index], CAIRN_TYPE_SPACE, 0, &child) != CAIRN_OK)
+        return NULL;
+    struct space *space = (struct space *)child;
+    return space->level == node->level + 1 ? space : NULL;
+}
+
+void space_destroy(struct space *space)
+{
+    if (space->level < SPACE_LEVELS - 1) {
+        for (uint32_t i = 0; i < SPACE_SLOTS; i++) {
+            struct space *child = space_child(space, i);
+            if (child) {            /* intermediate nodes belong to their root */
+                bank_refund(&child->object);
+                space_destroy(child);
+            }
+        }
+    }
+    if (space->hw_directory) {
+        space_forget_hardware(space);
+        mmu_directory_destroy(space->hw_directory);
+    }
+    memory_frame_free(space->slots_frame);
+    object_free(&space->object);
+}
+
+/* The leaf node covering address, or NULL. */
+static struct space *space_leaf(struct space *root, uint32_t address)
+{
+    struct space *node = root;
+    for (uint8_t level = 0; node && level < SPACE_LEVELS - 1; level++)
+        node = space_child(node, space_index(level, address));
+    return node;
+}
+
+int space_lookup(struct space *root, uint32_t address, uint8_t rights, struct page **page)
+{
+    if (address < CAIRN_USER_BASE)
+        return CAIRN_E_BAD_ADDRESS;
+    struct space *leaf = space_leaf(root, address);
+    if (!leaf)
+        return CAIRN_E_BAD_ADDRESS;
+    struct object *object;
+    const struct capability *cap = &space_slots(leaf)[space_index(2, address)];
+    if (capability_resolve(cap, CAIRN_TYPE_PAGE, rights, &object) != CAIRN_OK)
+        return CAIRN_E_BAD_ADDRESS;
+    *page = (struct page *)object;
+    return CAIRN_OK;
+}
+
+/* Counts the intermediate nodes a MAP at address would have to create. */
+static uint32_t space_missing_nodes(struct space *root, uint32_t address)
+{
+    struct space *node = root;
+    for (uint8_t level = 0; level < SPACE_LEVELS - 1; level++) {
+        node = space_child(node, space_index(level, address));
+        if (!node)
+            return SPACE_LEVELS - 1 - level;
+    }
+    return 0;
+}
+
+int space_map(struct space *root, uint32_t address, const struct capability *page_cap,
+              uint8_t rights, struct bank *bank)
+{
+    uint32_t missing = space_missing_nodes(root, address);
+    if (missing && !bank)
+        return CAIRN_E_EMPTY;
+    if (missing && missing > bank->quota)
+        return CAIRN_E_QUOTA;
+    struct space *fresh[SPACE_LEVELS - 1] = { 0 };
+    for (uint32_t i = 0; i < missing; i++) {
+        fresh[i] = space_create((uint8_t)(SPACE_LEVELS - missing + i));
+        if (!fresh[i]) {
+            while (i--)
+                space_destroy(fresh[i]);
+            return CAIRN_E_NO_MEMORY;
+        }
+    }
+    struct space *leaf = space_leaf(root, address);
+    struct capability *slot = leaf ? &space_slots(leaf)[space_index(2, address)] : NULL;
+    struct object *existing;
+    if (slot && capability_resolve(slot, CAIRN_TYPE_PAGE, 0, &existing) == CAIRN_OK) {
+        for (uint32_t i = 0; i < missing; i++)
+            space_destroy(fresh[i]);
+        return CAIRN_E_EXISTS;
+    }
+    /* Commit: link the new nodes, then the page. */
+    struct space *node = root;
+    for (uint8_t level = 0, next = 0; level < SPACE_LEVELS - 1; level++) {
+        struct space *child = space_child(node, space_index(level, address));
+        if (!child) {
+            child = fresh[next++];
+            child->object.bank = bank->object.oid;
+            child->object.bank_version = bank->object.version;
+            bank->quota--;
+            ckpt_note_change(&bank->object);
+            space_slots(node)[space_index(level, address)] =
+                capability_to(&child->object, CAIRN_RIGHTS_ALL);
+            ckpt_note_change(&node->object);
+        }
+        node = child;
+    }
+    struct capability mapped = *page_cap;
+    mapped.rights = rights;
+    mapped.badge = 0;
+    space_slots(node)[space_index(2, address)] = mapped;
+    ckpt_note_change(&node->object);
+    return CAIRN_OK;
+}
+
+int space_unmap(struct space *root, uint32_t address)
+{
+    if (address < CAIRN_USER_BASE)
+        return CAIRN_E_BAD_ADDRESS;
+    struct space *leaf = space_leaf(root, address);
+    if (!leaf)
+        return CAIRN_E_BAD_ADDRESS;
+    struct capability *slot = &space_slots(leaf)[space_index(2, address)];
+    if (slot->type == CAIRN_TYPE_NONE)
+        return CAIRN_E_BAD_ADDRESS;
+    memset(slot, 0, sizeof(*slot));
+    ckpt_note_change(&leaf->object);
+    if (root->hw_directory)
+        mmu_unmap_page(root->hw_directory, address);
+    return CAIRN_OK;
+}
+
+void space_for_each_page(struct space *root, void (*visit)(struct capability *slot, void *data),
+                         void *data)
+{
+    for (uint32_t top = 0; top < SPACE_SLOTS; top++) {
+        struct space *middle = space_child(root, top);
+        for (uint32_t i = 0; middle && i < SPACE_SLOTS; i++) {
+            struct space *leaf = space_child(middle, i);
+            for (uint32_t j = 0; leaf && j < SPACE_SLOTS; j++)
+                if (space_slots(leaf)[j].type == CAIRN_TYPE_PAGE)
+                    visit(&space_slots(leaf)[j], data);
+        }
+    }
+}
+
+static void space_count_one(struct capability *slot, void *data)
+{
+    (void)slot;
+    (*(uint32_t *)data)++;
+}
+
+uint32_t space_count_pages(struct space *root)
+{
+    uint32_t pages = 0;
+    space_for_each_page(root, space_count_one, &pages);
+    return pages;
+}
+
+void space_flush_all_hardware(void)
+{
+    for (struct space *root = hardware_roots; root; root = root->hw_next)
+        mmu_directory_clear_user(root->hw_directory);
+}
+
+/* Bumped by each snapshot; a directory protected in an older generation is protected on use. */
+static uint32_t protect_generation;
+
+void space_protect_all_hardware(void)
+{
+    protect_generation++;   /* O(1): each directory is made read-only when next used */
+}
+
+uint32_t space_hardware_directory(struct space *root)
+{
+    if (!root->hw_directory) {
+        root->hw_directory = mmu_directory_create();
+        if (!root->hw_directory)
+            return 0;
+        root->hw_generation = protect_generation;
+        root->hw_previous = NULL;
+        root->hw_next = hardware_roots;
+        if (hardware_roots)
+            hardware_roots->hw_previous = root;
+        hardware_roots = root;
+    }
+    if (root->hw_generation != protect_generation) {
+        mmu_directory_protect_user(root->hw_directory);
+        root->hw_generation = protect_generation;
+    }
+    return root->hw_directory;
+}
+
+/* The root Space named by ebx, with the right to change it. */
+static int argument_root_space(struct process *process, struct space **root)
+{
+    struct object *object;
+    int status = syscall_argument_object(process, CONTEXT_EBX, CAIRN_TYPE_SPACE, CAIRN_RIGHT_WRITE, &object);
+    if (status != CAIRN_OK)
+        return status;
+    *root = (struct space *)object;
+    return (*root)->level == 0 ? CAIRN_OK : CAIRN_E_WRONG_TYPE;
+}
+
+static int map_check_address(uint32_t address)
+{
+    if ((address & 0xFFFu) || address < CAIRN_USER_BASE || address >= CAIRN_USER_END)
+        return CAIRN_E_BAD_ADDRESS;
+    return CAIRN_OK;
+}
+
+static int space_call_map(struct process *process)
+{
+    struct space *root;
+    struct object *page, *bank = NULL;
+    uint32_t address = syscall_argument(process, CONTEXT_ECX);
+    uint32_t rights = syscall_argument(process, CONTEXT_ESI);
+    int status = argument_root_space(process, &root);
+    if (status == CAIRN_OK)
+        status = map_check_address(address);
+    if (status == CAIRN_OK && (!(rights & CAIRN_RIGHT_READ) ||
+                               (rights & ~(uint32_t)(CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE))))
+        status = CAIRN_E_BAD_ARGUMENT;
+    if (status == CAIRN_OK)
+        status = syscall_argument_object(process, CONTEXT_EDX, CAIRN_TYPE_PAGE, (uint8_t)rights, &page);
+    if (status == CAIRN_OK && syscall_argument(process, CONTEXT_EDI) != CAIRN_NO_SLOT)
+        status = syscall_argument_object(process, CONTEXT_EDI, CAIRN_TYPE_BANK, CAIRN_RIGHT_WRITE, &bank);
+    if (status != CAIRN_OK)
+        return status;
+    struct capability *page_cap = process_slot(process, syscall_argument(process, CONTEXT_EDX));
+    status = space_map(root, address, page_cap, (uint8_t)rights, (struct bank *)bank);
+    return status == CAIRN_E_NO_MEMORY ? SYSCALL_WAIT_FRAME : status;
+}
+
+static int space_call_unmap(struct process *process)
+{
+    struct space *root;
+    uint32_t address = syscall_argument(process, CONTEXT_ECX);
+    int status = argument_root_space(process, &root);
+    if (status == CAIRN_OK)
+        status = map_check_address(address);
+    return status == CAIRN_OK ? space_unmap(root, address) : status;
+}
+
+int space_invoke(struct process *caller, uint32_t call)
+{
+    switch (call) {
+    case CAIRN_MAP: return space_call_map(caller);
+    case CAIRN_UNMAP: return space_call_unmap(caller);
+    default: return CAIRN_E_BAD_CALL;
+    }
+}

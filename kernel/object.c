@@ -1,0 +1,228 @@
+/*
+ * The object table: OID to object.
+ *
+ * OIDs are small integers handed out densely, so the table is an array
+ * indexed by OID, kept in chunks of 256 entries (3 KiB, one frame each)
+ * under a directory that doubles when full: the table grows one frame at a
+ * time and never needs adjacent free frames, which a machine full of pages
+ * does not have. An entry keeps its OID's current
+ * version even while no object lives there; destroying an object bumps the
+ * version and puts the OID on a free list, so a reused OID never answers to
+ * an old capability.
+ *
+ * OIDs below the store's limit belong to objects on disk: their entries
+ * start out empty (version 0, "ask the store"), and a lookup that finds
+ * one loads the object through objstore_load. The store's free OIDs join
+ * the free list when a lookup or the checkpoint writer's reading of the
+ * map finds them (object_mark_missing), so they are handed out again.
+ */
+#include <stddef.h>
+#include <kernel/ckpt.h>
+#include <kernel/heap.h>
+#include <kernel/object.h>
+#include <kernel/objstore.h>
+#include <kernel/panic.h>
+#include <kernel/string.h>
+
+struct object_entry {
+    struct object *object;      /* NULL when the OID is free */
+    uint32_t version;           /* version the next object with this OID gets */
+    uint32_t next_free;         /* free list link (an OID), 0 = end */
+};
+
+enum { CHUNK_SHIFT = 8, CHUNK_ENTRIES = 1 << CHUNK_SHIFT, INITIAL_CHUNK_SLOTS = 16 };
+
+static struct object_entry **chunks;    /* chunks[oid >> CHUNK_SHIFT]; entry 0 is never used */
+static uint32_t chunk_count;            /* chunks allocated */
+static uint32_t chunk_slots;            /* room in the directory */
+static uint32_t entry_used;             /* OIDs ever handed out + 1 */
+static uint32_t free_oid_head;          /* first free OID, 0 = none */
+static uint32_t live_objects;
+static uint32_t store_limit;            /* OIDs below this may live on disk */
+
+/* The entry of oid, which must be below chunk_count * CHUNK_ENTRIES. */
+static struct object_entry *entry_of(uint32_t oid)
+{
+    return &chunks[oid >> CHUNK_SHIFT][oid & (CHUNK_ENTRIES - 1)];
+}
+
+static uint32_t entry_capacity(void)
+{
+    return chunk_count << CHUNK_SHIFT;
+}
+
+/* One more chunk of entries (and a bigger directory when it is full); 0 without memory. */
+static int object_table_grow(void)
+{
+    if (chunk_count == chunk_slots) {
+        uint32_t slots = chunk_slots ? chunk_slots * 2 : INITIAL_CHUNK_SLOTS;
+        struct object_entry **grown = kzalloc(slots * sizeof(*grown));
+        if (!grown)
+            return 0;
+        if (chunks) {
+            memcpy(grown, chunks, chunk_slots * sizeof(*grown));
+            kfree(chunks);
+        }
+        chunks = grown;
+        chunk_slots = slots;
+    }
+    struct object_entry *chunk = kzalloc(CHUNK_ENTRIES * sizeof(*chunk));
+    if (!chunk)
+        return 0;
+    chunks[chunk_count++] = chunk;
+    if (entry_used == 0)
+        entry_used = 1;
+    return 1;
+}
+
+/* An OID for a new object: a freed one, or the next never used (0 without memory). */
+static uint32_t object_table_take_oid(void)
+{
+    if (free_oid_head) {
+        uint32_t oid = free_oid_head;
+        free_oid_head = entry_of(oid)->next_free;
+        return oid;
+    }
+    if (entry_used >= entry_capacity() && !object_table_grow())
+        return 0;
+    if (!ckpt_reserve_oids(entry_used + 1))
+        return 0;
+    entry_of(entry_used)->version = 1;
+    return entry_used++;
+}
+
+struct object *object_create(enum cairn_type type, uint32_t size)
+{
+    struct object *object = kzalloc(size);
+    if (!object)
+        return NULL;
+    uint32_t oid = object_table_take_oid();
+    if (!oid) {
+        kfree(object);
+        return NULL;
+    }
+    entry_of(oid)->object = object;
+    object->oid = oid;
+    object->version = entry_of(oid)->version;
+    object->type = (uint8_t)type;
+    live_objects++;
+    ckpt_note_change(object);       /* the next checkpoint must write it */
+    return object;
+}
+
+void object_mark_missing(oid_t oid, uint32_t version)
+{
+    struct object_entry *entry = entry_of((uint32_t)oid);
+    if (oid >= store_limit || entry->object || entry->version != 0)
+        return;             /* not the store's, or known already (and on the free list if free) */
+    entry->version = version ? version : 1;
+    entry->next_free = free_oid_head;
+    free_oid_head = (uint32_t)oid;
+}
+
+void object_free(struct object *object)
+{
+    uint32_t oid = (uint32_t)object->oid;
+    struct object_entry *entry = entry_of(oid);
+    assert(oid < entry_used && entry->object == object);
+    ckpt_note_free(object);         /* off the change lists; its OID is free from now on */
+    entry->object = NULL;
+    entry->version++;
+    entry->next_free = free_oid_head;
+    free_oid_head = oid;
+    live_objects--;
+    ckpt_note_free_oid(oid, entry->version);
+    kfree(object);
+}
+
+int object_table_reserve_store(uint32_t oid_limit)
+{
+    while (entry_capacity() < oid_limit + 1)
+        if (!object_table_grow())
+            return 0;
+    if (entry_used < oid_limit)
+        entry_used = oid_limit;
+    store_limit = oid_limit;
+    return 1;
+}
+
+void object_install(struct object *object, oid_t oid, uint32_t version)
+{
+    struct object_entry *entry = entry_of((uint32_t)oid);
+    assert(oid < store_limit && !entry->object);
+    entry->object = object;
+    entry->version = version;
+    object->oid = oid;
+    object->version = version;
+    live_objects++;
+}
+
+struct object *object_lookup(oid_t oid, uint32_t version)
+{
+    if (oid == 0 || oid >= entry_used)
+        return NULL;
+    struct object_entry *entry = entry_of((uint32_t)oid);
+    if (!entry->object && oid < store_limit && entry->version == 0)
+        objstore_load(oid);     /* installs it, or marks the OID free */
+    struct object *object = entry->object;
+    if (!object || object->version != version)
+        return NULL;
+    return object;
+}
+
+int object_oid_state(oid_t oid, uint32_t *version)
+{
+    if (oid == 0 || oid >= entry_used)
+        return OBJECT_OID_UNUSED;
+    const struct object_entry *entry = entry_of((uint32_t)oid);
+    *version = entry->version;
+    if (entry->object)
+        return OBJECT_OID_LIVE;
+    return entry->version == 0 ? OBJECT_OID_ON_DISK : OBJECT_OID_FREE;
+}
+
+uint32_t object_oid_limit(void)
+{
+    return entry_used;
+}
+
+uint32_t object_count(void)
+{
+    return live_objects;
+}
+
+void object_for_each(enum cairn_type type, void (*visit)(struct object *object, void *data),
+                     void *data)
+{
+    for (uint32_t oid = 1; oid < entry_used; oid++) {
+        struct object *object = entry_of(oid)->object;
+        if (object && (type == CAIRN_TYPE_NONE || object->type == type))
+            visit(object, data);
+    }
+}
+
+struct capability capability_to(const struct object *object, uint8_t rights)
+{
+    struct capability cap = { 0 };
+    cap.oid_low = (uint32_t)object->oid;
+    cap.oid_high = (uint16_t)(object->oid >> 32);
+    cap.type = object->type;
+    cap.rights = rights;
+    cap.version = object->version;
+    return cap;
+}
+
+int capability_resolve(const struct capability *cap, enum cairn_type type, uint8_t rights,
+                       struct object **object)
+{
+    if (cap->type == CAIRN_TYPE_NONE)
+        return CAIRN_E_EMPTY;
+    if (type != CAIRN_TYPE_NONE && cap->type != type)
+        return CAIRN_E_WRONG_TYPE;
+    if ((cap->rights & rights) != rights)
+        return CAIRN_E_NO_RIGHTS;
+    *object = object_lookup(capability_oid(cap), cap->version);
+    if (!*object || (*object)->type != cap->type)
+        return CAIRN_E_STALE;
+    return CAIRN_OK;
+}

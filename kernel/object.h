@@ -1,0 +1,89 @@
+/* Kernel objects: the common header, the object table (OID to object, with versions) and capabilities. */
+#ifndef KERNEL_OBJECT_H
+#define KERNEL_OBJECT_H
+
+#include <stdint.h>
+#include <cairn/abi.h>
+
+/*
+ * A capability: 16 bytes, only ever in kernel memory (c-lists, space
+ * nodes). It names an object by OID and version; when the object is
+ * destroyed its version moves on and every old capability stops working.
+ */
+struct capability {
+    uint32_t oid_low;
+    uint16_t oid_high;          /* OIDs are 48 bits */
+    uint8_t type;               /* enum cairn_type; CAIRN_TYPE_NONE = empty */
+    uint8_t rights;             /* enum cairn_rights */
+    uint32_t version;
+    uint32_t badge;
+};
+
+_Static_assert(sizeof(struct capability) == 16, "capabilities are 16 bytes");
+
+typedef uint64_t oid_t;
+
+/* Header at the start of every object. */
+struct object {
+    oid_t oid;
+    uint32_t version;
+    uint8_t type;               /* enum cairn_type */
+    uint8_t changed;            /* bit n: on change list n (kernel/ckpt.c), to be written */
+    uint8_t pad[2];
+    oid_t bank;                 /* the bank refunded when the object is destroyed (0: none) */
+    uint32_t bank_version;
+    uint32_t pad2;
+    /* Links of the two change lists: the open one and the one being written (RAM only). */
+    struct object *change_next[2], *change_previous[2];
+};
+
+/* Allocates and registers an object of size bytes with a fresh OID; NULL when memory is short. */
+struct object *object_create(enum cairn_type type, uint32_t size);
+
+/* Unregisters the object, bumps its OID's version (revoking every capability) and frees it. */
+void object_free(struct object *object);
+
+/* The live object named by oid and version, or NULL. */
+struct object *object_lookup(oid_t oid, uint32_t version);
+
+/* Makes room for the store's OIDs [1, oid_limit): new objects get OIDs above them. */
+int object_table_reserve_store(uint32_t oid_limit);
+
+/* Registers an object loaded from the store under its own OID and version. */
+void object_install(struct object *object, oid_t oid, uint32_t version);
+
+/* Records that a store OID not yet looked at is free at version (the committed map says so):
+ * a capability to an older version stays stale, and the OID is handed out again. */
+void object_mark_missing(oid_t oid, uint32_t version);
+
+/* What the table knows of an OID: its current version and whether an object lives there. */
+enum { OBJECT_OID_UNUSED, OBJECT_OID_LIVE, OBJECT_OID_FREE, OBJECT_OID_ON_DISK };
+int object_oid_state(oid_t oid, uint32_t *version);
+
+/* One past the highest OID ever handed out or reserved for the store. */
+uint32_t object_oid_limit(void);
+
+/* Live objects, for statistics. */
+uint32_t object_count(void);
+
+/* Calls visit for every live object of type (any type when CAIRN_TYPE_NONE). */
+void object_for_each(enum cairn_type type, void (*visit)(struct object *object, void *data),
+                     void *data);
+
+static inline oid_t capability_oid(const struct capability *cap)
+{
+    return (oid_t)cap->oid_high << 32 | cap->oid_low;
+}
+
+/* A capability with every right to object. */
+struct capability capability_to(const struct object *object, uint8_t rights);
+
+/*
+ * Resolves cap for a call that needs an object of type (CAIRN_TYPE_NONE:
+ * any) with all of rights; returns CAIRN_OK and the object, or the status
+ * the call must return.
+ */
+int capability_resolve(const struct capability *cap, enum cairn_type type, uint8_t rights,
+                       struct object **object);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * The kernel's side of the store.
+ *
+ * At boot the system disk's newest checkpoint is opened (checkpoint/store.c
+ * checks everything it reads). Objects stay on disk until first touched:
+ * object_lookup calls objstore_load, which installs the object under its own
+ * OID and version; a Page gets its frame and its data only when it is used.
+ * RAM is a cache: when frames run short, clean pages that have a home on disk
+ * give their frames back (oldest first) and are read again on their next use.
+ * Reads are synchronous for now: the kernel waits for the disk with
+ * interrupts on, which keeps a call atomic but stalls other processes.
+ */
+#include <stddef.h>
+#include <kernel/ckpt.h>
+#include <kernel/disk.h>
+#include <kernel/heap.h>
+#include <kernel/klog.h>
+#include <kernel/memory.h>
+#include <kernel/obj/objects.h>
+#include <kernel/objstore.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/time.h>
+#include <kernel/string.h>
+#include <checkpoint/store.h>
+
+enum { EVICT_BATCH = 64 };
+
+struct store *objstore;
+uint32_t objstore_evictions, objstore_page_reads;
+
+/* Resident disk-backed pages, oldest first: the eviction order. */
+static struct page *resident_head, *resident_tail;
+/* The current call or fault; pages stamped with it are in use and stay. */
+static uint32_t operation_stamp = 1;
+
+/* The wall clock jumps across a power-off: say by how much, rather than hide it. */
+static void objstore_report_wall_clock(void)
+{
+    char now[32], then[32];
+    time_format_wall(now, sizeof(now), time_boot_wall_ns);
+    time_format_wall(then, sizeof(then), time_resumed_wall_ns);
+    if (!time_boot_wall_ns || !time_resumed_wall_ns || time_boot_wall_ns < time_resumed_wall_ns)
+        klog(KLOG_INFO, "wall clock: %s; the checkpoint was taken at %s", now, then);
+    else
+        klog(KLOG_INFO, "wall clock: %s; the checkpoint was taken at %s, %llu s before", now,
+             then, (unsigned long long)((time_boot_wall_ns - time_resumed_wall_ns) / 1000000000ull));
+}
+
+void objstore_boot(void)
+{
+    struct block_device *disk = disk_system();
+    if (!disk)
+        fatal("no disk: Cairn boots from its store; attach an image "
+              "(tools/cairn-qemu --disk FILE; make builds build/fresh.img)");
+    objstore = kzalloc(sizeof(struct store));
+    if (!objstore)
+        fatal("no memory for the store");
+    if (store_open(objstore, disk) != STORE_OK)
+        fatal("cannot boot from the disk: %s", objstore->error);
+    if (objstore->rejected[0])
+        klog(KLOG_WARNING, "store: a newer checkpoint was rejected: %s", objstore->rejected);
+    memory_set_reclaimer(objstore_reclaim);
+    if (!object_table_reserve_store((uint32_t)objstore->root.oid_limit))
+        fatal("no memory for the object table of %llu objects",
+              (unsigned long long)objstore->root.oid_limit);
+    if (!(objstore->root.flags & CAIRN_ROOT_FRESH)) {
+        time_resume_from(objstore->root.monotonic_ns, objstore->root.wall_ns);
+        objstore_report_wall_clock();
+        objstore->root.restart_count++;     /* kept by the next checkpoint */
+    }
+    klog(KLOG_INFO, "store: checkpoint epoch %llu (superblock %c), %llu objects%s",
+         (unsigned long long)objstore->root.header.epoch, objstore->superblock_block ? 'B' : 'A',
+         (unsigned long long)objstore->root.oid_limit - 1,
+         objstore->root.flags & CAIRN_ROOT_FRESH ? ", fresh image" : "");
+}
+
+static struct object *objstore_make_page(oid_t oid, const struct cairn_map_entry *entry)
+{
+    struct page *page = kzalloc(sizeof(struct page));
+    if (page) {
+        page->object.type = CAIRN_TYPE_PAGE;
+        page->disk_block = entry->block;
+        page->disk_crc = entry->crc32c;
+        ckpt_page_location(oid, entry->version, &page->disk_block, &page->disk_crc);
+    }
+    return &page->object;
+}
+
+/* A Space node: its 256 slots are the block itself; the level is in the map entry's flags. */
+static struct object *objstore_make_space(oid_t oid, const struct cairn_map_entry *entry)
+{
+    uint8_t level = entry->flags & CAIRN_MAP_FLAGS_LEVEL_MASK;
+    if (level >= SPACE_LEVELS)
+        fatal("store: Space node OID %llu has level %u", (unsigned long long)oid, level);
+    uint32_t frame = memory_frame_alloc();
+    struct space *space = frame ? kzalloc(sizeof(struct space)) : NULL;
+    if (!space) {
+        if (frame)
+            memory_frame_free(frame);
+        return NULL;
+    }
+    if (store_read_entry(objstore, oid, entry, memory_physical_to_pointer(frame)) != STORE_OK)
+        fatal("store: %s", objstore->error);
+    space->object.type = CAIRN_TYPE_SPACE;
+    space->slots_frame = frame;
+    space->level = level;
+    return &space->object;
+}
+
+/* A Process, Endpoint or Bank from its object record. */
+static struct object *objstore_make_from_record(oid_t oid, const struct cairn_map_entry *entry)
+{
+    static struct cairn_object_record record;
+    if (store_read_record(objstore, oid, entry, &record) != STORE_OK)
+        fatal("store: %s", objstore->error);
+    struct object *object = NULL;
+    if (entry->type == CAIRN_TYPE_PROCESS) {
+        object = (struct object *)process_from_record(&record);
+        if (!object)
+            fatal("store: process OID %llu has an impossible state", (unsigned long long)oid);
+    } else if (entry->type == CAIRN_TYPE_ENDPOINT) {
+        object = kzalloc(sizeof(struct endpoint));
+    } else if (entry->type == CAIRN_TYPE_BANK) {
+        struct bank *bank = kzalloc(sizeof(struct bank));
+        if (bank)
+            bank->quota = record.bank_quota;
+        object = &bank->object;
+    } else {
+        panic("objstore: no loader for object type %u (OID %llu)", entry->type,
+              (unsigned long long)oid);
+    }
+    if (object) {
+        object->type = entry->type;
+        object->bank = record.bank;
+        object->bank_version = record.bank_version;
+    }
+    return object;
+}
+
+void objstore_load(oid_t oid)
+{
+    struct cairn_map_entry entry;
+    int status = store_lookup(objstore, oid, &entry);
+    if (status == STORE_NOT_FOUND)
+        return;
+    if (status != STORE_OK)
+        fatal("store: %s", objstore->error);
+    struct object *object = NULL;
+    if (entry.type == CAIRN_TYPE_PAGE)
+        object = objstore_make_page(oid, &entry);
+    else if (entry.type == CAIRN_TYPE_SPACE)
+        object = objstore_make_space(oid, &entry);
+    else if (entry.type != CAIRN_TYPE_NONE)
+        object = objstore_make_from_record(oid, &entry);
+    if (entry.type == CAIRN_TYPE_NONE) {
+        object_mark_missing(oid, entry.version);    /* a free OID: its version still counts */
+        return;
+    }
+    if (!object)
+        fatal("out of kernel memory loading OID %llu from the store", (unsigned long long)oid);
+    object_install(object, oid, entry.version);
+}
+
+static void resident_append(struct page *page)
+{
+    page->resident_next = NULL;
+    page->resident_previous = resident_tail;
+    if (resident_tail)
+        resident_tail->resident_next = page;
+    else
+        resident_head = page;
+    resident_tail = page;
+}
+
+void objstore_forget(struct page *page)
+{
+    if (page->resident_previous)
+        page->resident_previous->resident_next = page->resident_next;
+    else if (resident_head == page)
+        resident_head = page->resident_next;
+    if (page->resident_next)
+        page->resident_next->resident_previous = page->resident_previous;
+    else if (resident_tail == page)
+        resident_tail = page->resident_previous;
+    page->resident_next = page->resident_previous = NULL;
+}
+
+void objstore_page_written(struct page *page, uint32_t block, uint32_t crc)
+{
+    page->disk_block = block;
+    page->disk_crc = crc;
+    objstore_forget(page);
+    resident_append(page);      /* a clean copy now: evictable */
+}
+
+void objstore_read_page(struct page *page, uint32_t frame)
+{
+    struct cairn_map_entry entry = { page->disk_block, page->disk_crc, page->object.version,
+                                     CAIRN_TYPE_PAGE, 0, 0 };
+    if (store_read_entry(objstore, page->object.oid, &entry, memory_physical_to_pointer(frame)) !=
+        STORE_OK)
+        fatal("store: %s", objstore->error);
+    objstore_page_reads++;
+    resident_append(page);
+}
+
+void objstore_begin_operation(void)
+{
+    operation_stamp++;
+}
+
+void objstore_touch(struct page *page)
+{
+    page->use_stamp = operation_stamp;
+}
+
+uint32_t objstore_reclaim(uint32_t wanted)
+{
+    if (wanted < EVICT_BATCH)
+        wanted = EVICT_BATCH;
+    uint32_t freed = 0;
+    struct page *page = resident_head;
+    /* No hardware mapping may outlive a frame: drop them all once, before freeing any. */
+    if (page)
+        space_flush_all_hardware();
+    while (page && freed < wanted) {
+        struct page *next = page->resident_next;
+        /* Not dirty, not in use, and not waiting for a checkpoint to write it. */
+        if (!page->dirty && page->use_stamp != operation_stamp && page->frame &&
+            !page->object.changed && !page->frozen_frame) {
+            objstore_forget(page);
+            memory_frame_free(page->frame);
+            page->frame = 0;
+            freed++;
+        }
+        page = next;
+    }
+    objstore_evictions += freed;
+    return freed;
+}
+
+uint8_t *objstore_read_program(const char *name, uint32_t *size)
+{
+    const struct cairn_root_record *root = &objstore->root;
+    for (uint32_t i = 0; i < root->program_count; i++) {
+        const struct cairn_disk_program *program = &root->programs[i];
+        if (strncmp(program->name, name, CAIRN_DISK_PROGRAM_NAME) != 0)
+            continue;
+        uint32_t pages = (program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+        uint8_t *image = kzalloc((size_t)pages * CAIRN_DISK_BLOCK_SIZE);
+        if (!image)
+            fatal("no memory to load program '%s'", name);
+        for (uint32_t p = 0; p < pages; p++) {
+            struct cairn_map_entry entry;
+            oid_t oid = (oid_t)program->first_page + p;
+            if (store_lookup(objstore, oid, &entry) != STORE_OK || entry.type != CAIRN_TYPE_PAGE ||
+                store_read_entry(objstore, oid, &entry, image + p * CAIRN_DISK_BLOCK_SIZE) !=
+                    STORE_OK)
+                fatal("store: program '%s': %s", name,
+                      objstore->error[0] ? objstore->error : "a page is not a Page");
+        }
+        *size = program->size;
+        return image;
+    }
+    return NULL;
+}

@@ -1,0 +1,44 @@
+/* The kernel's side of the store: the disk image at boot, objects loaded on first touch, clean pages evicted. */
+#ifndef KERNEL_OBJSTORE_H
+#define KERNEL_OBJSTORE_H
+
+#include <stdint.h>
+#include <kernel/object.h>
+
+struct page;
+struct store;
+
+/* The open store, or NULL when the system was booted from boot modules. */
+extern struct store *objstore;
+
+/* Opens the system disk's store; a bad or missing image stops the kernel with a clear message. */
+void objstore_boot(void);
+
+/* Loads store OID oid into the object table (or records it as free). */
+void objstore_load(oid_t oid);
+
+/* Fills frame with the page's data from the disk; stops the kernel if the disk lies. */
+void objstore_read_page(struct page *page, uint32_t frame);
+
+/* Frees the frames of up to wanted clean, disk-backed pages not used by the current call; returns how many. */
+uint32_t objstore_reclaim(uint32_t wanted);
+
+/* Bumps the stamp that protects the pages of the call or fault being handled from eviction. */
+void objstore_begin_operation(void);
+
+/* Marks a page as used by the current operation (it will not be evicted until the next). */
+void objstore_touch(struct page *page);
+
+/* A checkpoint wrote the page's frame to block: it is a clean, evictable copy now. */
+void objstore_page_written(struct page *page, uint32_t block, uint32_t crc);
+
+/* Takes a page off the eviction order (it is being destroyed). */
+void objstore_forget(struct page *page);
+
+/* Reads a stored program's ELF file into a new kernel buffer; NULL if there is none by that name. */
+uint8_t *objstore_read_program(const char *name, uint32_t *size);
+
+/* Pages evicted and pages read from the disk since boot. */
+extern uint32_t objstore_evictions, objstore_page_reads;
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * Starting the system: a fresh one, or resuming a stored one.
+ *
+ * The kernel builds the process `init` and, for each entry of run= (`name`
+ * or `name:arg:arg`), a process that is not started yet. init receives
+ * capabilities to those processes in slots 8, 9, ... and starts them itself.
+ * The programs come from the store's program table (a fresh image made by
+ * tools/mkimage), or, with boot=modules, from the boot loader's modules.
+ * A resumed image keeps its own processes: those that were running are made
+ * ready again (after restore=eager has loaded the store, when asked).
+ */
+#include <stddef.h>
+#include <kernel/config.h>
+#include <kernel/time.h>
+#include <kernel/klog.h>
+#include <kernel/loader.h>
+#include <kernel/memory.h>
+#include <kernel/heap.h>
+#include <kernel/obj/objects.h>
+#include <kernel/objstore.h>
+#include <checkpoint/store.h>
+#include <kernel/panic.h>
+#include <kernel/process.h>
+#include <kernel/programs.h>
+#include <kernel/restore.h>
+#include <kernel/string.h>
+
+enum { ROOT_BANK_QUOTA = 1u << 24, RUN_ENTRIES_MAX = CAIRN_CLIST_SLOTS - CAIRN_SLOT_FIRST_FREE };
+
+static const struct boot_module *programs_find(const struct boot_info *info, const char *name)
+{
+    for (int i = 0; i < info->module_count; i++)
+        if (strcmp(info->modules[i].name, name) == 0)
+            return &info->modules[i];
+    return NULL;
+}
+
+static void programs_list_available(const struct boot_info *info)
+{
+    kprintf("  programs available:");
+    if (objstore) {
+        for (uint32_t i = 0; i < objstore->root.program_count; i++)
+            kprintf(" %.20s", objstore->root.programs[i].name);
+    } else {
+        for (int i = 0; i < info->module_count; i++)
+            kprintf(" %s", info->modules[i].name);
+    }
+    kprintf("\n");
+}
+
+/* The ELF file of a program, from the store or from a boot module; NULL if there is none. */
+static const uint8_t *programs_image(const struct boot_info *info, const char *name,
+                                     uint32_t *size)
+{
+    if (objstore)
+        return objstore_read_program(name, size);
+    const struct boot_module *module = programs_find(info, name);
+    if (!module)
+        return NULL;
+    *size = module->end - module->start;
+    return memory_physical_to_pointer(module->start);
+}
+
+/* Adds the store's data set (if any) to a loader request. */
+static void programs_add_data_set(struct loader_request *request)
+{
+    if (!objstore || !objstore->root.data.page_count)
+        return;
+    struct cairn_map_entry entry;
+    if (store_lookup(objstore, objstore->root.data.first_page, &entry) != STORE_OK)
+        fatal("store: data set: %s", objstore->error);
+    request->data_first_page = objstore->root.data.first_page;
+    request->data_pages = objstore->root.data.page_count;
+    request->data_version = entry.version;
+    request->data_checksum = objstore->root.data.checksum;
+}
+
+/* Splits "name:arg:arg" in place into argv; returns argc. */
+static int programs_split_arguments(char *entry, const char **argv)
+{
+    int argc = 0;
+    for (char *p = entry; argc < CAIRN_ARGS_MAX; ) {
+        argv[argc++] = p;
+        char *colon = strchr(p, ':');
+        if (!colon)
+            break;
+        *colon = 0;
+        p = colon + 1;
+    }
+    return argc;
+}
+
+static struct process *programs_load(const struct boot_info *info, struct bank *bank, int argc,
+                                     const char **argv, uint32_t program_count)
+{
+    uint32_t size;
+    const uint8_t *image = programs_image(info, argv[0], &size);
+    if (!image) {
+        klog(KLOG_WARNING, "run: no program named '%s'; skipped", argv[0]);
+        programs_list_available(info);
+        return NULL;
+    }
+    struct loader_request request = { argv[0], image, size, bank, argc, argv, program_count,
+                                      0, 0, 0, 0, 0 };
+    programs_add_data_set(&request);
+    struct process *process = loader_create_process(&request);
+    if (objstore)
+        kfree((void *)image);
+    return process;
+}
+
+/* Builds one embryo per run= entry; returns how many were made. */
+static uint32_t programs_load_run_list(const struct boot_info *info, struct bank *bank,
+                                       struct process **made)
+{
+    char run[OPTION_STRING_SIZE];
+    strlcpy(run, config.run, sizeof(run));
+    uint32_t count = 0;
+    for (char *entry = run; *entry && count < RUN_ENTRIES_MAX;) {
+        char *comma = strchr(entry, ',');
+        if (comma)
+            *comma = 0;
+        const char *argv[CAIRN_ARGS_MAX];
+        int argc = programs_split_arguments(entry, argv);
+        struct process *process = programs_load(info, bank, argc, argv, 0);
+        if (process)
+            made[count++] = process;
+        if (!comma)
+            break;
+        entry = comma + 1;
+    }
+    return count;
+}
+
+/* The bank new processes draw on: the store's root Bank, or a new one. */
+static struct bank *programs_root_bank(void)
+{
+    if (!objstore)
+        return bank_create_root(ROOT_BANK_QUOTA);
+    struct cairn_map_entry entry;
+    if (store_lookup(objstore, objstore->root.bank, &entry) != STORE_OK)
+        fatal("store: root bank: %s", objstore->error);
+    struct object *bank = object_lookup(objstore->root.bank, entry.version);
+    if (!bank || bank->type != CAIRN_TYPE_BANK)
+        fatal("store: the root record's bank (OID %u) is not a Bank", objstore->root.bank);
+    return (struct bank *)bank;
+}
+
+/* Makes every stored process that was running, ready or waiting ready again. */
+static void programs_resume(void)
+{
+    const struct cairn_root_record *root = &objstore->root;
+    uint32_t resumed = 0;
+    if (config.run[0])
+        klog(KLOG_INFO, "run= ignored: this system resumes its own processes");
+    for (uint32_t i = 0; i < root->process_count; i++) {
+        struct cairn_map_entry entry;
+        if (store_lookup(objstore, root->processes[i], &entry) != STORE_OK ||
+            entry.type != CAIRN_TYPE_PROCESS)
+            fatal("store: process %u of the run list: %s", root->processes[i],
+                  objstore->error[0] ? objstore->error : "not a Process");
+        struct process *process =
+            (struct process *)object_lookup(root->processes[i], entry.version);
+        if (!process)
+            fatal("store: process OID %u could not be loaded", root->processes[i]);
+        if (process->state == PROCESS_READY) {
+            process->state = PROCESS_EMBRYO;    /* not on a queue yet */
+            sched_make_ready(process);
+            resumed++;
+        }
+    }
+    /* One line: which checkpoint, its age (the monotonic clock when it was taken, which the
+     * clock goes on from), the processes, and any newer checkpoint passed over and why. */
+    klog(KLOG_INFO, "resumed checkpoint epoch %llu (age %llu ms of monotonic time): %u of %u "
+         "processes running, restart %llu%s%s", (unsigned long long)root->header.epoch,
+         (unsigned long long)(root->monotonic_ns / 1000000), resumed, root->process_count,
+         (unsigned long long)root->restart_count,
+         objstore->rejected[0] ? "; rejected newer checkpoint " : "", objstore->rejected);
+}
+
+void programs_start(const struct boot_info *info)
+{
+    restore_apply();            /* restore=eager: every stored object in RAM first */
+    if (objstore && !(objstore->root.flags & CAIRN_ROOT_FRESH)) {
+        programs_resume();
+        sched_run();
+    }
+    uint32_t size;
+    const uint8_t *init_image = programs_image(info, "init", &size);
+    if (!init_image) {
+        klog(KLOG_WARNING, "no program named 'init' %s",
+             objstore ? "in the image" : "among the boot modules");
+        return;
+    }
+    if (objstore)
+        kfree((void *)init_image);
+    struct bank *bank = programs_root_bank();
+    struct process *made[RUN_ENTRIES_MAX];
+    uint32_t count = programs_load_run_list(info, bank, made);
+    /* init's argv: "init", then the names of the programs in slots 8, 9, ... */
+    const char *init_argv[CAIRN_ARGS_MAX] = { "init" };
+    int init_argc = 1;
+    for (uint32_t i = 0; i < count && init_argc < CAIRN_ARGS_MAX; i++)
+        init_argv[init_argc++] = made[i]->name;
+    struct process *init = programs_load(info, bank, init_argc, init_argv, count);
+    if (!init || !bank)
+        fatal("could not build the init process");
+    for (uint32_t i = 0; i < count; i++)
+        init->clist[CAIRN_SLOT_FIRST_FREE + i] = capability_to(&made[i]->object, CAIRN_RIGHTS_ALL);
+    klog(KLOG_INFO, "starting init with %u program%s", count, count == 1 ? "" : "s");
+    sched_make_ready(init);
+    sched_run();
+}
+
+struct process *programs_load_command(struct bank *bank, char *command, int *found)
+{
+    const char *argv[CAIRN_ARGS_MAX];
+    int argc = 0;
+    for (char *p = command; *p && argc < CAIRN_ARGS_MAX;) {
+        while (*p == ' ')
+            *p++ = 0;
+        if (!*p)
+            break;
+        argv[argc++] = p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    *found = 0;
+    if (!argc || !objstore)
+        return NULL;
+    uint32_t size;
+    uint8_t *image = objstore_read_program(argv[0], &size);
+    if (!image)
+        return NULL;
+    *found = 1;
+    struct loader_request request = { argv[0], image, size, bank, argc, argv, 0, 0, 0, 0, 0, 1 };
+    programs_add_data_set(&request);
+    struct process *process = loader_create_process(&request);
+    kfree(image);
+    return process;
+}

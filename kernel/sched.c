@@ -1,0 +1,304 @@
+/*
+ * The scheduler: priority round robin over ready processes.
+ *
+ * Run queues, the sleep list and the frame-wait list live only in RAM: a
+ * blocked process is one whose next instruction is its trap, so after a
+ * restore every process is simply made ready and blocks again by itself.
+ * The kernel is not preemptible; the timer only sets a flag, and switching
+ * happens in sched_run on the way out to user mode.
+ */
+#include <stddef.h>
+#include <arch/platform.h>
+#include <kernel/ckpt.h>
+#include <kernel/console.h>
+#include <kernel/klog.h>
+#include <kernel/memory.h>
+#include <kernel/objstore.h>
+#include <kernel/obj/objects.h>
+#include <kernel/process.h>
+#include <kernel/stats.h>
+#include <kernel/tick.h>
+#include <kernel/time.h>
+
+struct process *process_current;
+struct kernel_stats stats;
+
+struct queue {
+    struct process *head, *tail;
+};
+
+static struct queue run_queues[CAIRN_PRIORITIES];
+static struct queue sleepers;           /* BLOCK_SLEEP */
+static struct queue frame_waiters;      /* BLOCK_FRAME */
+static struct queue sync_waiters;       /* BLOCK_SYNC */
+static struct queue output_waiters;     /* BLOCK_OUTPUT */
+static struct queue input_waiters;      /* BLOCK_INPUT */
+static volatile int preemption_wanted;  /* set by the timer */
+static struct process *last_entered;    /* the process whose registers the CPU last had */
+
+void arch_enter_user(struct process *process) __attribute__((noreturn));
+
+static void queue_push(struct queue *queue, struct process *process)
+{
+    process->queue_next = NULL;
+    if (queue->tail)
+        queue->tail->queue_next = process;
+    else
+        queue->head = process;
+    queue->tail = process;
+}
+
+static struct process *queue_pop(struct queue *queue)
+{
+    struct process *process = queue->head;
+    if (process) {
+        queue->head = process->queue_next;
+        if (!queue->head)
+            queue->tail = NULL;
+        process->queue_next = NULL;
+    }
+    return process;
+}
+
+static void queue_remove(struct queue *queue, struct process *process)
+{
+    struct process *previous = NULL;
+    for (struct process *p = queue->head; p; previous = p, p = p->queue_next) {
+        if (p != process)
+            continue;
+        if (previous)
+            previous->queue_next = p->queue_next;
+        else
+            queue->head = p->queue_next;
+        if (queue->tail == p)
+            queue->tail = previous;
+        p->queue_next = NULL;
+        return;
+    }
+}
+
+void sched_make_ready(struct process *process)
+{
+    process->state = PROCESS_READY;
+    process->block_reason = BLOCK_NONE;
+    queue_push(&run_queues[process->priority], process);
+}
+
+static void sched_park(struct process *process, enum block_reason reason)
+{
+    process->state = PROCESS_BLOCKED;
+    process->block_reason = (uint8_t)reason;
+    if (reason == BLOCK_SLEEP)
+        queue_push(&sleepers, process);
+    else if (reason == BLOCK_FRAME)
+        queue_push(&frame_waiters, process);
+    else if (reason == BLOCK_SYNC)
+        queue_push(&sync_waiters, process);
+    else if (reason == BLOCK_OUTPUT)
+        queue_push(&output_waiters, process);
+    else if (reason == BLOCK_INPUT)
+        queue_push(&input_waiters, process);
+    if (process == process_current)
+        process_current = NULL;
+}
+
+void sched_block_call(struct process *process, enum block_reason reason)
+{
+    context_rewind_call(&process->context);
+    process->restarts++;
+    stats.restarts++;
+    sched_park(process, reason);
+}
+
+void sched_block_instruction(struct process *process, enum block_reason reason)
+{
+    process->restarts++;
+    stats.restarts++;
+    sched_park(process, reason);
+}
+
+void sched_unqueue(struct process *process)
+{
+    if (process->state == PROCESS_READY) {
+        queue_remove(&run_queues[process->priority], process);
+        return;
+    }
+    if (process->block_reason == BLOCK_SLEEP)
+        queue_remove(&sleepers, process);
+    else if (process->block_reason == BLOCK_FRAME)
+        queue_remove(&frame_waiters, process);
+    else if (process->block_reason == BLOCK_SYNC)
+        queue_remove(&sync_waiters, process);
+    else if (process->block_reason == BLOCK_OUTPUT)
+        queue_remove(&output_waiters, process);
+    else if (process->block_reason == BLOCK_INPUT)
+        queue_remove(&input_waiters, process);
+    else if (process->waiting_on)
+        endpoint_remove_waiter(process->waiting_on, process);
+    process->waiting_on = NULL;
+}
+
+void sched_wake(struct process *process)
+{
+    if (process->state != PROCESS_BLOCKED)
+        return;
+    sched_unqueue(process);
+    sched_make_ready(process);
+}
+
+void sched_finish_call(struct process *process, uint32_t status)
+{
+    if (process == process_current) {
+        context_set(&process->context, CONTEXT_EAX, status);
+        return;
+    }
+    context_set(&process->context, CONTEXT_EAX, status);
+    context_finish_call(&process->context);
+    if (process->state == PROCESS_BLOCKED) {
+        sched_unqueue(process);
+        sched_make_ready(process);
+    }
+}
+
+void sched_yield_current(void)
+{
+    if (process_current) {
+        sched_make_ready(process_current);
+        process_current = NULL;
+    }
+}
+
+void sched_request_preemption(void)
+{
+    preemption_wanted = 1;
+}
+
+void tick_handle(void)
+{
+    preemption_wanted = 1;
+}
+
+/* Every process of queue becomes ready again: each re-executes its call or instruction. */
+static void sched_wake_queue(struct queue *queue)
+{
+    struct process *process;
+    while ((process = queue_pop(queue)) != NULL)
+        sched_make_ready(process);
+}
+
+void sched_wake_frame_waiters(void)
+{
+    sched_wake_queue(&frame_waiters);
+}
+
+void sched_wake_output_waiters(void)
+{
+    sched_wake_queue(&output_waiters);
+}
+
+int sched_frame_waiting(void)
+{
+    return frame_waiters.head != NULL;
+}
+
+int sched_sync_waiting(void)
+{
+    return sync_waiters.head != NULL;
+}
+
+void sched_finish_syncs(uint32_t status, uint64_t epoch)
+{
+    for (struct process *p = sync_waiters.head, *next; p; p = next) {
+        next = p->queue_next;
+        if (p->sync_epoch > epoch)
+            continue;               /* it waits for a later checkpoint */
+        queue_remove(&sync_waiters, p);
+        p->block_reason = BLOCK_NONE;
+        context_set(&p->context, CONTEXT_EAX, status);
+        context_finish_call(&p->context);
+        sched_make_ready(p);
+    }
+}
+
+void sched_wake_sleepers(void)
+{
+    uint64_t now = time_monotonic_nanoseconds();
+    for (struct process *p = sleepers.head, *next; p; p = next) {
+        next = p->queue_next;
+        uint64_t deadline = (uint64_t)context_get(&p->context, CONTEXT_ECX) << 32 |
+                            context_get(&p->context, CONTEXT_EBX);
+        if (deadline <= now)
+            sched_wake(p);
+    }
+}
+
+/* The highest-priority ready process, or NULL. */
+static struct process *sched_pick(void)
+{
+    for (int priority = CAIRN_PRIORITIES - 1; priority >= 0; priority--) {
+        struct process *process = queue_pop(&run_queues[priority]);
+        if (process)
+            return process;
+    }
+    return NULL;
+}
+
+static int sched_higher_ready(int priority)
+{
+    for (int p = CAIRN_PRIORITIES - 1; p > priority; p--)
+        if (run_queues[p].head)
+            return 1;
+    return 0;
+}
+
+/* Logs, once per boot, how long the kernel took from its entry to the first user instruction. */
+static void sched_note_first_entry(void)
+{
+    static int noted;
+    if (noted)
+        return;
+    noted = 1;
+    klog(KLOG_INFO, "first user instruction %llu cycles after kernel entry",
+         (unsigned long long)(platform_cycles() - platform_boot_cycles));
+}
+
+void sched_run(void)
+{
+    static uint32_t frees_seen;     /* memory_frees when the frame waiters were last woken */
+    for (;;) {
+        if (objstore)
+            ckpt_maybe(0);
+        if (input_waiters.head && console_input_waiting())
+            sched_wake_queue(&input_waiters);
+        if (memory_frees != frees_seen && frame_waiters.head) {
+            frees_seen = memory_frees;
+            sched_wake_frame_waiters();
+        }
+        if (preemption_wanted) {
+            preemption_wanted = 0;
+            sched_wake_sleepers();
+            sched_yield_current();
+        } else if (process_current && sched_higher_ready(process_current->priority)) {
+            sched_yield_current();
+        }
+        if (!process_current)
+            process_current = sched_pick();
+        if (process_current) {
+            sched_note_first_entry();
+            process_current->state = PROCESS_RUNNING;
+            if (process_current != last_entered)
+                stats.context_switches++;
+            last_entered = process_current;
+            arch_enter_user(process_current);
+        }
+        if (objstore && ckpt_busy()) {
+            ckpt_maybe(1);          /* nothing to run: the checkpoint writer has the CPU */
+            continue;
+        }
+        /* Processes wait for frames and pages a checkpoint made clean can be dropped: drop
+         * them now (nothing else would, since no one is running to ask for a frame). */
+        if (objstore && frame_waiters.head && objstore_reclaim(1))
+            continue;
+        platform_idle();
+    }
+}

@@ -1,0 +1,81 @@
+/*
+ * Copying to and from user memory through the Space tree.
+ *
+ * Check, then commit: every page of the range is looked up (and given a
+ * frame) before a single byte moves, so a bad address anywhere in the range
+ * means no effect at all, and a missing frame means the call waits and runs
+ * again. Kernel addresses (below CAIRN_USER_BASE) are never user memory.
+ */
+#include <stddef.h>
+#include <kernel/fault.h>
+#include <kernel/memory.h>
+#include <kernel/obj/objects.h>
+#include <kernel/process.h>
+#include <kernel/string.h>
+#include <kernel/syscall.h>
+
+enum { USER_COPY_MAX_PAGES = 4 };   /* calls copy at most 4 pages */
+
+/* Resolves the frames behind [address, address+length); fills frames[]. */
+static int user_resolve(struct process *process, uint32_t address, uint32_t length,
+                        uint8_t rights, uint32_t *frames)
+{
+    if (length == 0)
+        return CAIRN_OK;
+    if (address < CAIRN_USER_BASE || address + length < address ||
+        address + length > CAIRN_USER_END)
+        return CAIRN_E_BAD_ADDRESS;
+    uint32_t first = address & ~0xFFFu, last = (address + length - 1) & ~0xFFFu;
+    if ((last - first) / FRAME_SIZE >= USER_COPY_MAX_PAGES)
+        return CAIRN_E_BAD_ARGUMENT;
+    struct space *root = process_space(process);
+    if (!root)
+        return CAIRN_E_BAD_ADDRESS;
+    for (uint32_t page_address = first, i = 0; page_address <= last;
+         page_address += FRAME_SIZE, i++) {
+        struct page *page;
+        if (space_lookup(root, page_address, rights, &page) != CAIRN_OK)
+            return CAIRN_E_BAD_ADDRESS;
+        /* A page about to be written is copied first if the checkpoint still needs it. */
+        frames[i] = (rights & CAIRN_RIGHT_WRITE) ? page_frame_for_write(page) : page_frame(page);
+        if (!frames[i])
+            return SYSCALL_WAIT_FRAME;
+    }
+    return CAIRN_OK;
+}
+
+/* Moves bytes between kernel memory and the resolved frames. */
+static void user_copy_frames(const uint32_t *frames, uint32_t address, uint8_t *kernel,
+                             uint32_t length, int to_user)
+{
+    uint32_t offset = address & 0xFFFu;
+    for (uint32_t i = 0; length; i++) {
+        uint32_t chunk = FRAME_SIZE - offset < length ? FRAME_SIZE - offset : length;
+        uint8_t *user = (uint8_t *)memory_physical_to_pointer(frames[i]) + offset;
+        if (to_user)
+            memcpy(user, kernel, chunk);
+        else
+            memcpy(kernel, user, chunk);
+        kernel += chunk;
+        length -= chunk;
+        offset = 0;
+    }
+}
+
+int user_copy_in(struct process *process, void *to, uint32_t from, uint32_t length)
+{
+    uint32_t frames[USER_COPY_MAX_PAGES];
+    int status = user_resolve(process, from, length, CAIRN_RIGHT_READ, frames);
+    if (status == CAIRN_OK)
+        user_copy_frames(frames, from, to, length, 0);
+    return status;
+}
+
+int user_copy_out(struct process *process, uint32_t to, const void *from, uint32_t length)
+{
+    uint32_t frames[USER_COPY_MAX_PAGES];
+    int status = user_resolve(process, to, length, CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE, frames);
+    if (status == CAIRN_OK)
+        user_copy_frames(frames, to, (uint8_t *)from, length, 1);
+    return status;
+}

@@ -1,0 +1,36 @@
+/* libFuzzer target: one block through every header, superblock, root record and process check. */
+#include <stdint.h>
+#include <string.h>
+#include "checkpoint/format.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static union {
+        uint8_t bytes[CAIRN_DISK_BLOCK_SIZE];
+        struct cairn_superblock super;
+        struct cairn_root_record root;
+        struct cairn_object_record record;
+    } block;
+    char why[200];
+    if (size < 8)
+        return 0;
+    uint32_t number, device_blocks;
+    memcpy(&number, data, 4);
+    memcpy(&device_blocks, data + 4, 4);
+    memset(&block, 0, sizeof(block));
+    memcpy(block.bytes, data + 8, size - 8 < sizeof(block) ? size - 8 : sizeof(block));
+    if (number & 0x80000000u)                   /* half the inputs get a valid header */
+        format_seal_block(&block, block.super.header.type, block.super.header.epoch,
+                          number & 0x7FFFFFFF);
+    for (uint32_t type = 0; type <= CAIRN_BLOCK_OBJECT + 1; type++)
+        format_check_block(&block, type, number & 0x7FFFFFFF, why, sizeof(why));
+    if (format_check_superblock(&block.super, number & 0x7FFFFFFF, device_blocks, why,
+                                sizeof(why))) {
+        format_check_root(&block.root, &block.super, why, sizeof(why));
+        format_check_root_fields(&block.root, &block.super, why, sizeof(why));
+    }
+    format_check_process_record(&block.record, why, sizeof(why));
+    format_block_type_name(block.super.header.type);
+    format_map_capacity(block.root.map_depth);
+    return 0;
+}

@@ -1,0 +1,112 @@
+"""Reading and damaging Cairn images from the tests, following include/cairn/disk_format.h."""
+import struct
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = 4096
+MAGIC = 0x474D494E52494143
+HEADER = struct.Struct("<QIIQII")          # magic, type, crc32c, epoch, block, format_version
+CRC_OFFSET = 12
+TYPE_SUPERBLOCK, TYPE_ROOT, TYPE_MAP_LEAF, TYPE_MAP_INTERIOR, TYPE_OBJECT = 1, 2, 3, 4, 5
+SUPERBLOCK_FIELDS = struct.Struct("<IIIIIIIIII")   # after the header: ... root.block, root.crc32c
+ROOT_MAP = struct.Struct("<QIII")                  # oid_limit, map_root.block, .crc32c, map_depth
+
+
+def _crc_table():
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+        table.append(crc)
+    return table
+
+
+_TABLE = _crc_table()
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = (crc >> 8) ^ _TABLE[(crc ^ byte) & 0xFF]
+    return crc ^ 0xFFFFFFFF
+
+
+class Image:
+    """A Cairn image file opened for reading and surgery."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.data = bytearray(self.path.read_bytes())
+
+    def save(self):
+        self.path.write_bytes(bytes(self.data))
+
+    def block(self, number):
+        return self.data[number * BLOCK:(number + 1) * BLOCK]
+
+    def put_block(self, number, content):
+        self.data[number * BLOCK:(number + 1) * BLOCK] = content
+
+    def header(self, number):
+        return HEADER.unpack_from(self.data, number * BLOCK)
+
+    def reseal(self, number):
+        """Recomputes a metadata block's CRC32C after a change; returns the whole-block CRC."""
+        start = number * BLOCK
+        struct.pack_into("<I", self.data, start + CRC_OFFSET, 0)
+        struct.pack_into("<I", self.data, start + CRC_OFFSET, crc32c(self.block(number)))
+        return crc32c(self.block(number))
+
+    def superblock(self):
+        return SUPERBLOCK_FIELDS.unpack_from(self.data, HEADER.size)
+
+    def root_block(self):
+        return self.superblock()[8]
+
+    def set_root_pointer(self, block, crc):
+        struct.pack_into("<II", self.data, HEADER.size + 32, block, crc)
+        self.reseal(0)
+
+    def map_root(self):
+        oid_limit, block, crc, depth = ROOT_MAP.unpack_from(self.data, self.root_block() * BLOCK + HEADER.size)
+        return block, depth
+
+    def set_map_root_pointer(self, block, crc):
+        root = self.root_block()
+        struct.pack_into("<II", self.data, root * BLOCK + HEADER.size + 8, block, crc)
+        self.set_root_pointer(root, self.reseal(root))
+
+    LEAF_ENTRIES = 254
+
+    def map_leaves(self):
+        """The leaf blocks of a map of depth 0 or 1 (the tests' images are no larger)."""
+        root, depth = self.map_root()
+        assert depth <= 1, "the tests' images have maps of depth 0 or 1"
+        if depth == 0:
+            return [root]
+        leaves = []
+        for child in range((BLOCK - HEADER.size) // 8):
+            block, _ = struct.unpack_from("<II", self.data, root * BLOCK + HEADER.size + 8 * child)
+            if not block:
+                break
+            leaves.append(block)
+        return leaves
+
+    def map_entry_offset(self, oid):
+        """Byte offset of oid's entry in its map leaf."""
+        leaf = self.map_leaves()[oid // self.LEAF_ENTRIES]
+        return leaf * BLOCK + HEADER.size + 16 * (oid % self.LEAF_ENTRIES)
+
+    def reseal_map_chain(self):
+        """After changing map leaves: reseal them, the interior node, the root record, the
+        superblock."""
+        root, depth = self.map_root()
+        if depth == 0:
+            self.set_map_root_pointer(root, self.reseal(root))
+            return
+        for child, leaf in enumerate(self.map_leaves()):
+            struct.pack_into("<II", self.data, root * BLOCK + HEADER.size + 8 * child, leaf,
+                             self.reseal(leaf))
+        self.set_map_root_pointer(root, self.reseal(root))

@@ -1,0 +1,107 @@
+"""Processes, capabilities, IPC and restartable system calls: the user programs of issue 3 in QEMU."""
+
+import re
+import time
+
+import pytest
+
+# Lines that must never appear: the kernel itself failed.
+KERNEL_FAILURE = re.compile(r"KERNEL (FAULT|PANIC)|^error: ", re.MULTILINE)
+
+
+def run_programs(boot, run, mem=None, options=""):
+    guest = boot(cmdline=(options + " run=" + run).strip(), mem=mem)
+    guest.expect(r"^starting init with \d+ programs?$")
+    return guest
+
+
+def wait_for_all(guest, patterns, timeout):
+    """Waits until every pattern has appeared somewhere in the output, in any order."""
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [p for p in patterns if not re.search(p, guest.output, re.MULTILINE)]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail("never saw %r\n%s" % (missing, guest.describe()), pytrace=False)
+        time.sleep(0.1)
+
+
+def assert_kernel_healthy(guest):
+    failure = KERNEL_FAILURE.search(guest.output)
+    assert failure is None, guest.describe()
+
+
+def test_pingpong_completes_10000_round_trips(boot):
+    guest = run_programs(boot, "pingpong:10000")
+    guest.expect(r"^pingpong: 10000 round trips$", timeout=25)
+    assert_kernel_healthy(guest)
+
+
+def test_64_processes_run_at_once_and_exit_cleanly(boot):
+    guest = run_programs(boot, "spawn")
+    guest.expect(r"^spawn: 64 processes done$", timeout=25)
+    assert "exited with status" not in guest.output, guest.describe()   # only non-zero exits are logged
+    assert_kernel_healthy(guest)
+
+
+def test_fuzz_survives_200000_random_calls(boot):
+    guest = run_programs(boot, "fuzz:200000:12345")
+    guest.expect(r"^fuzz: 200000 calls, all answered$", timeout=28)
+    assert_kernel_healthy(guest)
+
+
+def test_fuzz_with_another_seed_and_other_processes_running(boot):
+    guest = run_programs(boot, "fuzz:50000:99,counter:5")
+    wait_for_all(guest, [r"^fuzz: 50000 calls, all answered$", r"^counter: 5$"], timeout=25)
+    assert_kernel_healthy(guest)
+
+
+def test_program_load_refused_half_way_gives_back_every_unit(boot):
+    guest = run_programs(boot, "loadcheck")
+    match = guest.expect(r"^loadcheck: (ok, counter needs (\d+) units|FAILED.*)$", timeout=30)
+    assert match.group(1).startswith("ok") and int(match.group(2)) > 5, guest.describe()
+    assert_kernel_healthy(guest)
+
+
+def test_confine_reports_every_attempt_refused(boot):
+    guest = run_programs(boot, "confine")
+    match = guest.expect(r"^confine: (all (\d+) attempts refused|FAILED.*)$", timeout=20)
+    assert match.group(1).startswith("all"), guest.describe()
+    refusals = re.findall(r"^confine: refused ", guest.output, re.MULTILINE)
+    assert len(refusals) == int(match.group(2)) and len(refusals) >= 20, guest.describe()
+    assert_kernel_healthy(guest)
+
+
+@pytest.mark.parametrize("kind, fault", [
+    ("page", r"page fault \(nothing mapped\) at address 0"),
+    ("divide", r"divide error"),
+    ("opcode", r"invalid opcode"),
+    ("gp", r"general protection fault"),
+    ("write-text", r"page fault \(write to a read-only page\)"),
+])
+def test_user_fault_stops_only_its_process(boot, kind, fault):
+    guest = run_programs(boot, "crash:%s,counter:4" % kind)
+    guest.expect(r"^process \d+ \(crash\): %s.*; stopped$" % fault, timeout=15)
+    guest.expect(r"^counter: 4$", timeout=15)   # the kernel and other processes go on
+    assert_kernel_healthy(guest)
+
+
+def test_blocking_paths_re_execute_from_the_top(boot):
+    # No checkpoints: nothing in RAM becomes a clean copy of the disk that could be evicted,
+    # so a process that needs a frame really has to wait for one.
+    # No output commit: its checkpoints would make pages clean and evictable, and the child
+    # would then find frames without having to wait for them.
+    guest = run_programs(boot, "restart", mem=32, options="ckpt.interval=0 output_commit=off")
+    match = guest.expect(r"^restart: (all paths ok|FAILED.*)$", timeout=25)
+    assert match.group(1) == "all paths ok", guest.describe()
+    for path in ("ipc", "sleep", "frame"):
+        assert re.search(r"^restart: %s ok restarts=[1-9]" % path, guest.output, re.MULTILINE), \
+            guest.describe()
+    assert_kernel_healthy(guest)
+
+
+def test_a_program_without_system_calls_is_preempted(boot):
+    """spin never enters the kernel by itself: counter runs only if the timer preempts spin."""
+    guest = run_programs(boot, "spin,counter:10")
+    guest.expect(r"^counter: 10$", timeout=20)

@@ -1,0 +1,57 @@
+"""The persistent shell: commands, background jobs, and its history and variables across a power cut."""
+
+import re
+import shutil
+
+from conftest import ROOT
+
+
+def command(guest, line, answer, timeout=15):
+    """Types line; waits for a console line ending with answer (the prompt may precede it)."""
+    guest.send(line + "\n")
+    return guest.expect(answer, timeout=timeout)
+
+
+def test_shell_commands_and_what_survives_a_power_cut(tmp_path, boot):
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    first = boot(disk=image, snapshot=False, cmdline="run=shell")
+    first.expect(r"^Cairn shell: type help", timeout=20)
+    command(first, "help", r"commands: help, ps, run PROGRAM")
+    for demo in ("counter", "kv", "pingpong", "shm", "hog", "clock", "life"):
+        assert re.search(r"\brun %s\b" % demo, first.output), "help names no way to run " + demo
+    first.send("set greeting hello\n")
+    command(first, "echo $greeting world", r"hello world$")
+    command(first, "run counter 2", r"^counter: 2$")
+    command(first, "run counter &", r"\[1\] \d+ counter$")
+    command(first, "ps", r"^\s+\d+\s+\w+\s+\d+\s+\d+\s+counter$")
+    command(first, "mem", r"frames: \d+ free of \d+")
+    command(first, "stats", r"checkpoints \d+ \(\d+ blocks, \d+ KiB written\), last pause \d+ cycles")
+    first.expect(r"^pages loaded \d+, evicted \d+, copied on write \d+; page faults \d+$")
+    command(first, "time", r"monotonic \d+ ms; wall clock 2\d{3}-\d\d-\d\d \d\d:\d\d:\d\d UTC; "
+                           r"restarts 0$")
+    command(first, "run kv", r"kv: ready")
+    command(first, "set colour blue", r"^OK colour$")
+    command(first, "get colour", r"^VALUE colour blue$")
+    command(first, "quit", r"^BYE$")
+    command(first, "sync", r"sync: durable$")
+    background = first.output[first.output.rfind("[1] "):]     # after the foreground run
+    seen = [int(n) for n in re.findall(r"^(?:cairn> )?counter: (\d+)$", background, re.M)]
+    first.close()                                       # SIGKILL: the power goes off
+
+    second = boot(disk=image, snapshot=False)
+    second.expect(r"^resumed checkpoint epoch \d+")
+    command(second, "history", r"^\s+\d+\s+sync$")
+    assert re.search(r"^\s+\d+\s+run counter &$", second.output, re.M), second.describe()
+    command(second, "echo $greeting", r"hello$")
+    command(second, "jobs", r"\[1\] \d+ counter$")
+    # Output commit: the background counter goes on right after the last line shown.
+    second.expect(r"^(?:cairn> )?counter: \d+$", timeout=10)
+    resumed = [int(n) for n in re.findall(r"^(?:cairn> )?counter: (\d+)$", second.output, re.M)]
+    assert seen and resumed[0] == seen[-1] + 1, (seen[-3:], second.describe())
+    command(second, "time", r"restarts 1$")
+    command(second, "stats", r"restarts of the system 1;")
+    loaded = re.findall(r"^pages loaded (\d+),", second.output, re.M)
+    assert loaded and int(loaded[-1]) > 0, "a resumed shell runs on pages loaded from the disk"
+    command(second, "kill 1", r"kill: \[1\] counter: OK$")
+    command(second, "nonsense", r"nonsense: no such command \(try help\)$")

@@ -1,0 +1,472 @@
+/*
+ * Crash-point tests of the checkpoint writer on the host.
+ *
+ * A workload of 420 checkpoints (objects written, rewritten and freed, with
+ * the cleaner reusing a small log; over 2,000 write requests) runs over a RAM
+ * block device that records every write and flush. Then, for every cut point
+ * k (the power fails after the k-th request), the image is rebuilt from the
+ * writes made durable by the last flush plus a subset of the writes pending
+ * since: every subset, each with every choice of one torn write (blocks up to
+ * a random one of its blocks written, then half of that block), when at most
+ * EXHAUSTIVE_PENDING writes are pending, else SAMPLED_CUTS random ones. The
+ * store code must recover the last durably committed checkpoint (or the next,
+ * if its superblock reached the disk), with every object equal to the model
+ * of that checkpoint; the checkpoint before it, the fallback, is checked too,
+ * and no pending write may touch a block either of them needs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cairn/abi.h>
+#include "unit.h"
+#include "checkpoint/crc32c.h"
+#include "checkpoint/format.h"
+#include "checkpoint/writer.h"
+#include "tools/host_shim.h"
+
+enum {
+    SEGMENT_BLOCKS = 32, SEGMENTS = 16, LOG_START = CAIRN_DISK_LOG_START,
+    DEVICE_BLOCKS = LOG_START + SEGMENT_BLOCKS * SEGMENTS,
+    OBJECTS = 250, HOT_OBJECTS = 40, CHECKPOINTS = 420, MAX_OPERATIONS = 20000,
+};
+
+struct operation {
+    int flush;                      /* 1: a flush; 0: a write of count blocks at block */
+    uint32_t block, count;
+    uint8_t *data;
+};
+
+/* A block device in RAM that records what it is asked to do. */
+struct ram_device {
+    struct block_device device;
+    uint8_t *blocks;
+    struct operation *log;
+    uint32_t logged;
+    uint8_t *read;              /* when not NULL: read[b] = 1 once block b was read */
+};
+
+static int ram_submit(struct block_device *device, struct block_request *request)
+{
+    struct ram_device *ram = device->driver;
+    struct operation *op = &ram->log[ram->logged++];
+    memset(op, 0, sizeof(*op));
+    if (request->operation == BLOCK_FLUSH) {
+        op->flush = 1;
+    } else if (request->operation == BLOCK_WRITE) {
+        size_t bytes = (size_t)request->count * BLOCK_SIZE;
+        op->block = (uint32_t)request->block;
+        op->count = request->count;
+        op->data = malloc(bytes);
+        memcpy(op->data, request->buffer, bytes);
+        memcpy(ram->blocks + request->block * BLOCK_SIZE, request->buffer, bytes);
+    } else {
+        ram->logged--;
+        if (ram->read)
+            memset(ram->read + request->block, 1, request->count);
+        memcpy(request->buffer, ram->blocks + request->block * BLOCK_SIZE,
+               (size_t)request->count * BLOCK_SIZE);
+    }
+    request->done(request, BLOCK_OK);
+    return BLOCK_OK;
+}
+
+static void ram_init(struct ram_device *ram, uint8_t *blocks, struct operation *log)
+{
+    memset(ram, 0, sizeof(*ram));
+    ram->blocks = blocks;
+    ram->log = log;
+    ram->device.name = "ram";
+    ram->device.block_count = DEVICE_BLOCKS;
+    ram->device.can_flush = 1;
+    ram->device.max_blocks = 64;
+    ram->device.submit = ram_submit;
+    ram->device.driver = ram;
+}
+
+/* The model: what each committed epoch holds, per OID (0 = free, else the epoch written). */
+static uint32_t model[CHECKPOINTS + 2][OBJECTS + 1];
+static uint32_t current[OBJECTS + 1];
+static uint64_t commit_epoch_at_op[MAX_OPERATIONS];    /* epoch durable after op i */
+
+static void object_block(uint8_t *block, uint32_t oid, uint32_t written)
+{
+    for (uint32_t i = 0; i < BLOCK_SIZE / 4; i++)
+        ((uint32_t *)block)[i] = oid * 2654435761u ^ written * 40503u ^ i;
+}
+
+/* A fresh image: empty map leaf, root record (epoch 1), superblock A. */
+static void image_fresh(uint8_t *blocks)
+{
+    memset(blocks, 0, (size_t)DEVICE_BLOCKS * BLOCK_SIZE);
+    struct cairn_map_leaf *leaf = (void *)(blocks + LOG_START * BLOCK_SIZE);
+    format_seal_block(leaf, CAIRN_BLOCK_MAP_LEAF, 1, LOG_START);
+    struct cairn_root_record *root = (void *)(blocks + (LOG_START + 1) * BLOCK_SIZE);
+    root->oid_limit = 1;
+    root->map_root = (struct cairn_block_pointer){ LOG_START, crc32c(leaf, BLOCK_SIZE) };
+    root->log_head = LOG_START + 2;
+    format_seal_block(root, CAIRN_BLOCK_ROOT, 1, LOG_START + 1);
+    struct cairn_superblock *super = (void *)blocks;
+    super->block_size = BLOCK_SIZE;
+    super->device_blocks = DEVICE_BLOCKS;
+    super->log_start = LOG_START;
+    super->segment_blocks = SEGMENT_BLOCKS;
+    super->segment_count = SEGMENTS;
+    super->root = (struct cairn_block_pointer){ LOG_START + 1, crc32c(root, BLOCK_SIZE) };
+    format_seal_block(super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
+}
+
+static struct writer writer;
+static uint8_t *relocated;
+
+static void relocate(uint64_t oid, void *data)
+{
+    (void)data;
+    relocated[oid] = 1;
+}
+
+static uint8_t block_buffer[BLOCK_SIZE] __attribute__((aligned(16)));
+
+/* One checkpoint of the workload: rewrites, frees and relocations, then commit. */
+static int workload_checkpoint(uint32_t epoch, unsigned *seed)
+{
+    memset(relocated, 0, OBJECTS + 1);
+    writer_clean(&writer, relocate, NULL);
+    writer_begin(&writer);
+    for (uint32_t oid = 1; oid <= OBJECTS; oid++) {
+        /* A hot set changes often; the rest is written once and then rarely, so the
+         * cleaner has to move it to keep segments free. */
+        int change = epoch == 2 || rand_r(seed) % (oid <= HOT_OBJECTS ? 2 : 60) == 0;
+        if (change && current[oid] && rand_r(seed) % 5 == 0) {
+            current[oid] = 0;
+            writer_put_entry(&writer, oid, epoch, CAIRN_TYPE_NONE);
+            continue;
+        }
+        if (change)
+            current[oid] = epoch;
+        if (change || (relocated[oid] && current[oid])) {
+            object_block(block_buffer, oid, current[oid]);
+            if (writer_put_object(&writer, oid, current[oid], CAIRN_TYPE_PAGE, 0, block_buffer,
+                                  0) != STORE_OK) {
+                printf("    epoch %u: %s (free segments %u)\n", epoch, writer.error,
+                       writer_free_segments(&writer));
+                for (uint32_t s = 0; s < SEGMENTS; s++)
+                    printf(" %u:%u/%u", s, writer.segment_used[s], writer.segment_live[s]);
+                printf("\n");
+                return 0;
+            }
+        }
+    }
+    static struct cairn_root_record root;
+    root = writer.store->root;
+    if (writer_commit(&writer, &root) != STORE_OK) {
+        printf("    epoch %u: %s (free segments %u)\n", epoch, writer.error,
+               writer_free_segments(&writer));
+        return 0;
+    }
+    memcpy(model[epoch], current, sizeof(current));
+    return 1;
+}
+
+/* Checks every object of the checkpoint store describes against the model of epoch. */
+static int checkpoint_matches(struct store *store, uint64_t epoch, char *why)
+{
+    static uint8_t data[BLOCK_SIZE] __attribute__((aligned(16)));
+    for (uint32_t oid = 1; oid <= OBJECTS && epoch > 1; oid++) {
+        struct cairn_map_entry entry;
+        uint32_t written = model[epoch][oid];
+        if (oid >= store->root.oid_limit) {
+            if (written) {
+                sprintf(why, "OID %u missing at epoch %llu", oid, (unsigned long long)epoch);
+                return 0;
+            }
+            continue;
+        }
+        if (store_lookup(store, oid, &entry) != STORE_OK ||
+            (written && store_read_entry(store, oid, &entry, data) != STORE_OK)) {
+            sprintf(why, "epoch %llu OID %u: %s", (unsigned long long)epoch, oid, store->error);
+            return 0;
+        }
+        if (!written) {
+            if (entry.type != CAIRN_TYPE_NONE) {
+                sprintf(why, "epoch %llu: OID %u should be free", (unsigned long long)epoch, oid);
+                return 0;
+            }
+            continue;
+        }
+        object_block(block_buffer, oid, written);
+        if (entry.type != CAIRN_TYPE_PAGE || entry.version != written ||
+            memcmp(data, block_buffer, BLOCK_SIZE) != 0) {
+            sprintf(why, "epoch %llu OID %u holds the wrong data or version",
+                    (unsigned long long)epoch, oid);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Checks that the image recovers epoch low or high, with every object as the
+ * model says. With used: also checks the checkpoint before the recovered one
+ * (the fallback), and marks in used[0] the blocks the recovered checkpoint
+ * needs (superblock, root record, map, objects) and in used[1] those the one
+ * before needs apart from its superblock (the next commit's slot).
+ */
+static int recovery_matches(struct ram_device *ram, uint64_t low, uint64_t high, char *why,
+                            uint8_t *used[2])
+{
+    static struct store store, older;
+    if (store_open(&store, &ram->device) != STORE_OK) {
+        sprintf(why, "no checkpoint recovered: %s", store.error);
+        return 0;
+    }
+    uint64_t epoch = store.root.header.epoch;
+    if (epoch < low || epoch > high) {
+        sprintf(why, "recovered epoch %llu, expected %llu..%llu", (unsigned long long)epoch,
+                (unsigned long long)low, (unsigned long long)high);
+        return 0;
+    }
+    if (!used)
+        return checkpoint_matches(&store, epoch, why);
+    used[0][store.superblock_block] = used[0][store.super.root.block] = 1;
+    ram->read = used[0];
+    int matches = checkpoint_matches(&store, epoch, why);
+    if (matches && store.older_usable) {
+        older = store;                  /* the same store, seen through the older root */
+        older.root = store.older_root;
+        memset(older.map_cached, 0, sizeof(older.map_cached));
+        uint64_t older_epoch = older.root.header.epoch;
+        used[1][older.root.header.block] = 1;
+        ram->read = used[1];
+        if (older_epoch >= epoch) {
+            sprintf(why, "the older checkpoint has epoch %llu, the newer %llu",
+                    (unsigned long long)older_epoch, (unsigned long long)epoch);
+            matches = 0;
+        } else if (!checkpoint_matches(&older, older_epoch, why)) {
+            matches = 0;
+        }
+    }
+    ram->read = NULL;
+    return matches;
+}
+
+/*
+ * The image at a cut: the durable image (every write up to the last flush),
+ * plus the pending writes (since that flush, before the cut) that were kept;
+ * one of those may be torn: blocks before its torn block written, half of the
+ * torn block, nothing after. The caller puts the pending blocks back after.
+ */
+struct cut {
+    uint32_t kept;              /* bit i: pending write i reached the disk */
+    int torn;                   /* the pending write that was torn, or -1 */
+    uint32_t torn_block;        /* which of its blocks was half written */
+};
+
+static void cut_apply(uint8_t *blocks, const struct operation *log, const uint32_t *pending,
+                      uint32_t pending_count, const struct cut *cut)
+{
+    for (uint32_t i = 0; i < pending_count; i++) {
+        if (!((cut->kept >> i) & 1))
+            continue;
+        const struct operation *op = &log[pending[i]];
+        size_t bytes = (size_t)op->count * BLOCK_SIZE;
+        if (cut->torn == (int)i)
+            bytes = (size_t)(cut->torn_block % op->count) * BLOCK_SIZE + BLOCK_SIZE / 2;
+        memcpy(blocks + (size_t)op->block * BLOCK_SIZE, op->data, bytes);
+    }
+}
+
+static void cut_undo(uint8_t *blocks, const uint8_t *durable, const struct operation *log,
+                     const uint32_t *pending, uint32_t pending_count)
+{
+    for (uint32_t i = 0; i < pending_count; i++) {
+        size_t offset = (size_t)log[pending[i]].block * BLOCK_SIZE;
+        memcpy(blocks + offset, durable + offset, (size_t)log[pending[i]].count * BLOCK_SIZE);
+    }
+}
+
+/* Does the cut change a block that recovering the durable image read? */
+static int cut_touches(const struct operation *log, const uint32_t *pending,
+                       uint32_t pending_count, const struct cut *cut, const uint8_t *read)
+{
+    for (uint32_t i = 0; i < pending_count; i++) {
+        if (!((cut->kept >> i) & 1))
+            continue;
+        const struct operation *op = &log[pending[i]];
+        uint32_t count = cut->torn == (int)i ? cut->torn_block % op->count + 1 : op->count;
+        for (uint32_t b = 0; b < count; b++)
+            if (read[op->block + b])
+                return 1;
+    }
+    return 0;
+}
+
+enum {
+    EXHAUSTIVE_PENDING = 5,     /* up to this many pending writes: every subset, every tear */
+    SAMPLED_CUTS = 40,          /* beyond: this many random subsets, half of them with a tear */
+    MAX_PENDING = 32,
+};
+
+/* The cuts to try after pending_count unflushed writes; returns how many were written. */
+static uint32_t cut_variants(uint32_t pending_count, unsigned *seed, struct cut *cuts)
+{
+    uint32_t count = 0;
+    if (pending_count <= EXHAUSTIVE_PENDING) {
+        for (uint32_t kept = 0; kept < 1u << pending_count; kept++) {
+            cuts[count++] = (struct cut){ kept, -1, 0 };
+            for (uint32_t i = 0; i < pending_count; i++)
+                if ((kept >> i) & 1)
+                    cuts[count++] = (struct cut){ kept, (int)i, (uint32_t)rand_r(seed) };
+        }
+        return count;
+    }
+    uint32_t all = pending_count >= 32 ? 0xFFFFFFFFu : (1u << pending_count) - 1;
+    cuts[count++] = (struct cut){ all, -1, 0 };          /* in order, nothing lost */
+    cuts[count++] = (struct cut){ 0, -1, 0 };            /* nothing reached the disk */
+    cuts[count++] = (struct cut){ all & ~1u, -1, 0 };    /* all but the first */
+    cuts[count++] = (struct cut){ all, (int)pending_count - 1, (uint32_t)rand_r(seed) };
+    while (count < SAMPLED_CUTS) {
+        uint32_t kept = ((uint32_t)rand_r(seed) << 16 ^ (uint32_t)rand_r(seed)) & all;
+        int torn = count % 2 && kept ? (int)(rand_r(seed) % pending_count) : -1;
+        while (torn >= 0 && !((kept >> torn) & 1))
+            torn = (torn + 1) % (int)pending_count;
+        cuts[count++] = (struct cut){ kept, torn, (uint32_t)rand_r(seed) };
+    }
+    return count;
+}
+
+UNIT_TEST(crash_points_recover_a_committed_checkpoint)
+{
+    size_t size = (size_t)DEVICE_BLOCKS * BLOCK_SIZE;
+    uint8_t *initial = malloc(size), *blocks = malloc(size), *durable = malloc(size);
+    struct operation *log = calloc(MAX_OPERATIONS, sizeof(*log));
+    static struct store store;
+    struct ram_device ram;
+    image_fresh(initial);
+    memcpy(blocks, initial, size);
+    ram_init(&ram, blocks, log);
+    UNIT_ASSERT(store_open(&store, &ram.device) == STORE_OK);
+    writer = (struct writer){ 0 };
+    writer.store = &store;
+    writer.zalloc = host_zalloc;
+    writer.release = free;
+    UNIT_ASSERT(writer_reserve(&writer, OBJECTS + 1));
+    writer.batch = malloc(WRITER_BATCH_BLOCKS * BLOCK_SIZE);
+    writer.segment_live = calloc(SEGMENTS, sizeof(uint16_t));
+    writer.segment_used = calloc(SEGMENTS, 1);
+    relocated = calloc(OBJECTS + 1, 1);
+    UNIT_ASSERT(writer_load_map(&writer) == STORE_OK);
+
+    /* Run the workload, noting after which operation each epoch became durable. */
+    unsigned seed = 12345;
+    uint64_t durable_epoch = 1;
+    uint32_t written_blocks = 0, write_requests = 0;
+    for (uint32_t epoch = 2; epoch < CHECKPOINTS + 2; epoch++) {
+        uint32_t before = ram.logged;
+        UNIT_ASSERT(workload_checkpoint(epoch, &seed));
+        for (uint32_t i = before; i < ram.logged; i++) {
+            written_blocks += log[i].count;
+            write_requests += !log[i].flush;
+            commit_epoch_at_op[i] = durable_epoch;
+        }
+        durable_epoch = epoch;
+        commit_epoch_at_op[ram.logged - 1] = epoch;  /* the last flush makes it durable */
+    }
+    UNIT_EXPECT(write_requests >= 2000);
+    UNIT_EXPECT(writer.segments_cleaned > 0);
+
+    /*
+     * Every cut point k (after k operations), with dropped and torn pending
+     * writes. Once per flush interval the durable image is recovered with its
+     * reads recorded, and the previous checkpoint checked too: a pending write
+     * may touch none of the blocks those two checkpoints need (DESIGN 4: the
+     * last committed checkpoint, and the one before it, stay intact), and
+     * since recovery is a function of the blocks it reads, a cut that changes
+     * none of them recovers the same, already checked state.
+     */
+    static struct cut cuts[(1u << EXHAUSTIVE_PENDING) * (EXHAUSTIVE_PENDING + 1) + SAMPLED_CUTS];
+    uint32_t pending[MAX_PENDING], pending_count = 0, most_pending = 0;
+    uint32_t states = 0, failures = 0, torn_states = 0, recovered = 0;
+    uint8_t *read = calloc(DEVICE_BLOCKS, 1), *used_newest = calloc(DEVICE_BLOCKS, 1);
+    uint8_t *used_older = calloc(DEVICE_BLOCKS, 1);
+    uint8_t *used[2] = { used_newest, used_older };
+    unsigned cut_seed = 777;
+    char why[256];
+    memcpy(durable, initial, size);
+    memcpy(blocks, initial, size);
+    for (uint32_t k = 0; k <= ram.logged && failures < 5; k++) {
+        if (k > 0 && log[k - 1].flush) {
+            /* Everything before a flush is on the disk for good. */
+            for (uint32_t i = 0; i < pending_count; i++) {
+                const struct operation *op = &log[pending[i]];
+                size_t offset = (size_t)op->block * BLOCK_SIZE, bytes = (size_t)op->count * BLOCK_SIZE;
+                memcpy(durable + offset, op->data, bytes);
+                memcpy(blocks + offset, op->data, bytes);
+            }
+            pending_count = 0;
+        } else if (k > 0) {
+            UNIT_ASSERT(pending_count < MAX_PENDING);
+            const struct operation *op = &log[k - 1];
+            for (uint32_t b = op->block; b < op->block + op->count && failures < 5; b++) {
+                if (used_newest[b] || used_older[b]) {
+                    printf("    op %u writes block %u, which the %s committed checkpoint needs\n",
+                           k - 1, b, used_newest[b] ? "last" : "next-to-last");
+                    failures++;
+                }
+            }
+            pending[pending_count++] = k - 1;
+        }
+        if (pending_count > most_pending)
+            most_pending = pending_count;
+        uint64_t low = k == 0 ? 1 : commit_epoch_at_op[k - 1];
+        if (pending_count == 0) {
+            memset(read, 0, DEVICE_BLOCKS);
+            memset(used_newest, 0, DEVICE_BLOCKS);
+            memset(used_older, 0, DEVICE_BLOCKS);
+            ram.read = read;
+            recovered++;
+            if (!recovery_matches(&ram, low, low + 1, why, used)) {
+                printf("    cut after op %u (nothing pending): %s\n", k, why);
+                failures++;
+            }
+            ram.read = NULL;
+            for (uint32_t b = 0; b < DEVICE_BLOCKS; b++)
+                read[b] |= used_newest[b];      /* the lookups read these */
+        }
+        uint32_t count = cut_variants(pending_count, &cut_seed, cuts);
+        for (uint32_t v = 0; v < count && failures < 5; v++) {
+            states++;
+            torn_states += cuts[v].torn >= 0;
+            if (!cut_touches(log, pending, pending_count, &cuts[v], read))
+                continue;
+            cut_apply(blocks, log, pending, pending_count, &cuts[v]);
+            recovered++;
+            if (!recovery_matches(&ram, low, low + 1, why, NULL)) {
+                printf("    cut after op %u (%u pending, kept %#x, torn %d): %s\n", k,
+                       pending_count, cuts[v].kept, cuts[v].torn, why);
+                failures++;
+            }
+            cut_undo(blocks, durable, log, pending, pending_count);
+        }
+    }
+    printf("    %u crash states (%u with a torn write; %u recovered, the rest change no block "
+           "that recovery reads) from %u operations: %u write requests, %u blocks, "
+           "%u checkpoints, %u segments cleaned; at most %u writes pending a flush\n",
+           states, torn_states, recovered, ram.logged, write_requests, written_blocks,
+           CHECKPOINTS, writer.segments_cleaned, most_pending);
+    UNIT_EXPECT(failures == 0);
+    UNIT_EXPECT(torn_states > 0);
+    for (uint32_t i = 0; i < ram.logged; i++)
+        free(log[i].data);
+    free(log);
+    free(initial);
+    free(blocks);
+    free(durable);
+    writer_release_map(&writer);
+    free(writer.batch);
+    free(writer.segment_live);
+    free(writer.segment_used);
+    free(relocated);
+    free(read);
+    free(used_newest);
+    free(used_older);
+}

@@ -1,0 +1,260 @@
+/* shell: a command line on the console that persists like every process: its history, variables and jobs survive power cuts. */
+#include <cairn/user.h>
+
+/*
+ * Nothing here is saved by hand: the history, the variables and the job
+ * table are ordinary memory, and the kernel's checkpoints keep them. After a
+ * power cut the shell resumes waiting for its next line; background jobs
+ * resume with it. Jobs are processes this shell started (PROGRAM_LOAD, then
+ * PROCESS_START); it holds their capabilities in slots 8.., which is what
+ * lets `kill` destroy them.
+ */
+enum { LINE_MAX = 200, HISTORY = 32, VARIABLES = 16, NAME_MAX = 24, VALUE_MAX = 64 };
+enum { JOB_FIRST_SLOT = CAIRN_SLOT_FIRST_FREE, JOBS = 16, WAIT_POLL_MS = 20 };
+
+static char history[HISTORY][LINE_MAX];
+static uint32_t history_count;          /* lines entered since the first boot */
+static struct { char name[NAME_MAX], value[VALUE_MAX]; } variables[VARIABLES];
+static struct { uint32_t pid; char command[LINE_MAX]; } jobs[JOBS];
+
+static const char *const state_names[] = { "embryo", "ready", "running", "blocked", "stopped" };
+
+static void command_help(void)
+{
+    printf("commands: help, ps, run PROGRAM [ARGS] [&], jobs, kill JOB, stats, sync, time, mem,\n"
+           "          history, set NAME VALUE, vars, echo TEXT ($NAME is replaced)\n"
+           "demos:    run counter &     a steady counter        run shm &      shared pages\n"
+           "          run pingpong 0 &  IPC partners counting   run clock 30 & both clocks\n"
+           "          run life &        life on the VGA screen  run hog 64     more than RAM\n"
+           "          run kv            a key-value store (set KEY VALUE, get KEY, quit)\n"
+           "then cut the power (close QEMU) and boot again: everything goes on.\n");
+}
+
+static void command_ps(void)
+{
+    printf("  pid  state     pages  restarts  name\n");
+    struct cairn_process_info info;
+    for (uint32_t i = 0; cairn_process_info(i, &info) == CAIRN_OK; i++)
+        printf("%5u  %-8s %6u  %8u  %s\n", info.oid,
+               info.state < 5 ? state_names[info.state] : "?", info.pages, info.restarts,
+               info.name);
+}
+
+/* Is the process with this pid still there? */
+static int process_alive(uint32_t pid)
+{
+    struct cairn_process_info info;
+    for (uint32_t i = 0; cairn_process_info(i, &info) == CAIRN_OK; i++)
+        if (info.oid == pid)
+            return info.state != 4;
+    return 0;
+}
+
+static int job_free_index(void)
+{
+    for (int j = 0; j < JOBS; j++)
+        if (!jobs[j].pid || !process_alive(jobs[j].pid))
+            return j;
+    return -1;
+}
+
+static void command_run(char *arguments)
+{
+    size_t length = strlen(arguments);
+    int background = length && arguments[length - 1] == '&';
+    if (background)
+        arguments[--length] = 0;
+    while (length && arguments[length - 1] == ' ')
+        arguments[--length] = 0;
+    int job = job_free_index();
+    if (!length || job < 0) {
+        printf(job < 0 ? "run: no free job slot\n" : "run: which program?\n");
+        return;
+    }
+    uint32_t slot = JOB_FIRST_SLOT + (uint32_t)job;
+    uint32_t status = cairn_program_load(CAIRN_SLOT_BANK, arguments, (uint32_t)length, slot);
+    if (status == CAIRN_OK)
+        status = cairn_process_start(slot, 0, 0);
+    if (status != CAIRN_OK) {
+        printf("run: %s: %s\n", arguments, status_name(status));
+        return;
+    }
+    struct cairn_process_info info;     /* the newest process is listed first */
+    jobs[job].pid = cairn_process_info(0, &info) == CAIRN_OK ? info.oid : 0;
+    strlcpy(jobs[job].command, arguments, sizeof(jobs[job].command));
+    if (background) {
+        printf("[%d] %u %s\n", job + 1, jobs[job].pid, arguments);
+        return;
+    }
+    while (process_alive(jobs[job].pid))
+        clock_sleep_ns((uint64_t)WAIT_POLL_MS * NS_PER_MS);
+    jobs[job].pid = 0;
+}
+
+static void command_jobs(void)
+{
+    for (int j = 0; j < JOBS; j++)
+        if (jobs[j].pid && process_alive(jobs[j].pid))
+            printf("[%d] %u %s\n", j + 1, jobs[j].pid, jobs[j].command);
+}
+
+static void command_kill(const char *argument)
+{
+    uint32_t job = (uint32_t)strtoul(argument, NULL, 0);
+    if (job < 1 || job > JOBS || !jobs[job - 1].pid) {
+        printf("kill: no job %s (see jobs)\n", argument);
+        return;
+    }
+    uint32_t status = cairn_destroy(JOB_FIRST_SLOT + job - 1);
+    printf("kill: [%u] %s: %s\n", job, jobs[job - 1].command, status_name(status));
+    jobs[job - 1].pid = 0;
+}
+
+static void command_stats(void)
+{
+    struct cairn_stats s;
+    if (cairn_stats(&s) != CAIRN_OK)
+        return;
+    printf("checkpoints %u (%u blocks, %u KiB written), last pause %u cycles, "
+           "last durable after %u cycles\n", s.checkpoints, s.checkpoint_blocks,
+           s.checkpoint_blocks * 4, s.last_pause_cycles, s.last_commit_cycles);
+    printf("pages loaded %u, evicted %u, copied on write %u; page faults %u\n", s.pages_loaded,
+           s.pages_evicted, s.cow_copies, s.page_faults);
+    printf("restarts of the system %u; system calls %u, restarted %u; processes %u, objects %u\n",
+           s.restart_count, s.system_calls, s.restarts, s.processes, s.objects);
+    printf("output held %u us on average, %u us at most, over %u releases\n",
+           s.output_held_us_average, s.output_held_us_max, s.output_releases);
+}
+
+static void command_time(void)
+{
+    struct cairn_clock c;
+    if (cairn_clock(&c) != CAIRN_OK)
+        return;
+    char wall[32];
+    clock_format_wall(wall, sizeof(wall), c.wall_ns);
+    printf("monotonic %llu ms; wall clock %s; restarts %u\n",
+           (unsigned long long)(c.monotonic_ns / 1000000), wall, c.restart_count);
+    /* The restart's wall time comes from the real-time clock, in whole seconds: it may read
+     * a little before the checkpoint's, which counted on from one. */
+    if (c.restart_count && c.checkpoint_wall_ns)
+        printf("the last restart resumed a checkpoint taken %llu s before it\n",
+               (unsigned long long)(c.restart_wall_ns > c.checkpoint_wall_ns
+                                    ? (c.restart_wall_ns - c.checkpoint_wall_ns) / 1000000000 : 0));
+}
+
+static void command_mem(void)
+{
+    struct cairn_stats s;
+    if (cairn_stats(&s) == CAIRN_OK)
+        printf("frames: %u free of %u (%u KiB free)\n", s.free_frames, s.total_frames,
+               s.free_frames * 4);
+}
+
+static void command_history(void)
+{
+    uint32_t first = history_count > HISTORY ? history_count - HISTORY : 0;
+    for (uint32_t i = first; i < history_count; i++)
+        printf("%5u  %s\n", i + 1, history[i % HISTORY]);
+}
+
+static const char *variable_get(const char *name)
+{
+    for (int v = 0; v < VARIABLES; v++)
+        if (variables[v].name[0] && strcmp(variables[v].name, name) == 0)
+            return variables[v].value;
+    return "";
+}
+
+static void command_set(char *arguments)
+{
+    char *space = strchr(arguments, ' ');
+    if (!space || space == arguments) {
+        printf("set: usage: set NAME VALUE\n");
+        return;
+    }
+    *space = 0;
+    int slot = -1;
+    for (int v = 0; v < VARIABLES; v++) {
+        if (strcmp(variables[v].name, arguments) == 0 || (slot < 0 && !variables[v].name[0]))
+            slot = v;
+        if (strcmp(variables[v].name, arguments) == 0)
+            break;
+    }
+    if (slot < 0) {
+        printf("set: no room for another variable\n");
+        return;
+    }
+    strlcpy(variables[slot].name, arguments, NAME_MAX);
+    strlcpy(variables[slot].value, space + 1, VALUE_MAX);
+}
+
+static void command_vars(void)
+{
+    for (int v = 0; v < VARIABLES; v++)
+        if (variables[v].name[0])
+            printf("%s=%s\n", variables[v].name, variables[v].value);
+}
+
+/* echo, with $NAME replaced by the variable's value. */
+static void command_echo(const char *text)
+{
+    char out[LINE_MAX + VALUE_MAX];
+    size_t length = 0;
+    while (*text && length < sizeof(out) - 1) {
+        if (*text == '$') {
+            char name[NAME_MAX];
+            size_t n = 0;
+            for (text++; *text && *text != ' ' && *text != '$' && n < NAME_MAX - 1; text++)
+                name[n++] = *text;
+            name[n] = 0;
+            length += strlcpy(out + length, variable_get(name), sizeof(out) - length);
+            if (length > sizeof(out) - 1)
+                length = sizeof(out) - 1;
+        } else {
+            out[length++] = *text++;
+        }
+    }
+    out[length] = 0;
+    printf("%s\n", out);
+}
+
+static void shell_execute(char *line)
+{
+    char *arguments = strchr(line, ' ');
+    if (arguments)
+        *arguments++ = 0;
+    else
+        arguments = line + strlen(line);
+    if (strcmp(line, "help") == 0) command_help();
+    else if (strcmp(line, "ps") == 0) command_ps();
+    else if (strcmp(line, "run") == 0) command_run(arguments);
+    else if (strcmp(line, "jobs") == 0) command_jobs();
+    else if (strcmp(line, "kill") == 0) command_kill(arguments);
+    else if (strcmp(line, "stats") == 0) command_stats();
+    else if (strcmp(line, "sync") == 0)
+        printf("sync: %s\n", cairn_sync() == CAIRN_OK ? "durable" : "failed");
+    else if (strcmp(line, "time") == 0) command_time();
+    else if (strcmp(line, "mem") == 0) command_mem();
+    else if (strcmp(line, "history") == 0) command_history();
+    else if (strcmp(line, "set") == 0) command_set(arguments);
+    else if (strcmp(line, "vars") == 0) command_vars();
+    else if (strcmp(line, "echo") == 0) command_echo(arguments);
+    else if (line[0]) printf("%s: no such command (try help)\n", line);
+}
+
+int main(void)
+{
+    printf("Cairn shell: type help. Everything here survives a power cut.\n");
+    char line[LINE_MAX];
+    for (;;) {
+        printf("cairn> ");
+        if (console_read_line(line, sizeof(line)) < 0)
+            return 1;
+        if (line[0]) {
+            strlcpy(history[history_count % HISTORY], line, LINE_MAX);
+            history_count++;
+        }
+        shell_execute(line);
+    }
+}
