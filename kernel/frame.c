@@ -32,6 +32,29 @@ void frame_allocator_init(struct frame_allocator *allocator, uint32_t *bitmap,
         bitmap[i] = 0xFFFFFFFFu;
 }
 
+/* Marks frames [first, end) free (in_use 0) or in use (in_use 1), a bitmap word at a time
+ * (boot marks the whole of memory); returns how many frames changed state. */
+static uint32_t frame_mark_range(struct frame_allocator *allocator, uint32_t first, uint32_t end,
+                                 int in_use)
+{
+    uint32_t wanted = in_use ? 0xFFFFFFFFu : 0, changed = 0;
+    while (first < end) {
+        uint32_t *bits = &allocator->bitmap[first / 32];
+        uint32_t word_start = first & ~31u;
+        uint32_t mask = 0xFFFFFFFFu << (first % 32);
+        if (end - word_start < 32)
+            mask &= ~(0xFFFFFFFFu << (end % 32));
+        uint32_t flipping = (*bits ^ wanted) & mask;
+        if (flipping == 0xFFFFFFFFu)    /* the common case, spared a software popcount */
+            changed += 32;
+        else if (flipping)
+            changed += (uint32_t)__builtin_popcount(flipping);
+        *bits ^= flipping;
+        first = word_start + 32;
+    }
+    return changed;
+}
+
 void frame_release_range(struct frame_allocator *allocator, uint64_t base, uint64_t length)
 {
     if (base > UINT64_MAX - (FRAME_SIZE - 1))
@@ -40,13 +63,10 @@ void frame_release_range(struct frame_allocator *allocator, uint64_t base, uint6
     uint64_t end = (length > UINT64_MAX - base ? UINT64_MAX : base + length) >> FRAME_SHIFT;
     if (end > allocator->frame_count)
         end = allocator->frame_count;
-    for (uint64_t frame = first; frame < end; frame++) {
-        if (bit_test(allocator->bitmap, (uint32_t)frame)) {
-            bit_clear(allocator->bitmap, (uint32_t)frame);
-            allocator->free_count++;
-        }
-    }
-    if (first < end && first / 32 < allocator->search_hint)
+    if (first >= end)
+        return;
+    allocator->free_count += frame_mark_range(allocator, (uint32_t)first, (uint32_t)end, 0);
+    if (first / 32 < allocator->search_hint)
         allocator->search_hint = (uint32_t)(first / 32);
 }
 
@@ -59,12 +79,9 @@ void frame_reserve_range(struct frame_allocator *allocator, uint64_t base, uint6
     uint64_t end = (last_byte >> FRAME_SHIFT) + 1;
     if (end > allocator->frame_count)
         end = allocator->frame_count;
-    for (uint64_t frame = first; frame < end; frame++) {
-        if (!bit_test(allocator->bitmap, (uint32_t)frame)) {
-            bit_set(allocator->bitmap, (uint32_t)frame);
-            allocator->free_count--;
-        }
-    }
+    if (first >= end)
+        return;
+    allocator->free_count -= frame_mark_range(allocator, (uint32_t)first, (uint32_t)end, 1);
 }
 
 int frame_alloc(struct frame_allocator *allocator, uint32_t *frame)
