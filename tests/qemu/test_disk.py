@@ -97,3 +97,19 @@ def test_diskbench_prints_bandwidth(boot, tmp_path):
     for name in ("sequential write \\+ flush", "sequential read"):
         assert re.search(r"^diskbench: %s: 16 MiB in \d+ ms: \d+\.\d MiB/s$" % name, guest.output,
                          re.MULTILINE), guest.describe()
+
+
+def test_virtio_disk_behind_a_pci_bridge_is_found(boot, tmp_path):
+    """The PCI scan follows bridges: a disk on bus 1, behind a PCI-to-PCI bridge on bus 0."""
+    image = scratch_image(tmp_path)
+    drive = "file=%s,format=raw,if=none,id=scratch" % str(image).replace(",", ",,")
+    guest = boot(cmdline="loglevel=3 ktest=disk_flush_and_size,disk_ranges_round_trip",
+                 kernel_direct=True, disk=None,
+                 extra=["--", "-device", "pci-bridge,id=bridge1,chassis_nr=1",
+                        "-drive", drive, "-device", "virtio-blk-pci,drive=scratch,bus=bridge1,addr=5"])
+    status = guest.wait_exit()
+    assert re.search(r"^debug: pci: 01:05\.0 1af4:1001 class 01\.00", guest.output, re.MULTILINE), \
+        guest.describe()
+    assert re.search(r"^disk: virtio-blk, %d MiB, flush supported$" % IMAGE_MIB, guest.output,
+                     re.MULTILINE), guest.describe()
+    assert status == STATUS_SUCCESS, guest.describe()
