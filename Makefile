@@ -115,11 +115,12 @@ $(USER_S_OBJECTS): $(BUILD)/user/%.S.o: user/%.S | $(DEPS_STAMP)
 	@echo "  AS      $<"
 	@$(CC) $(ASFLAGS) -c $< -o $@
 
-# The kernel's portable formatter and string functions serve user programs too.
+# The kernel's portable formatter and string functions serve user programs too (string.c's
+# bulk copies use the unprivileged rep-string wrappers of <arch/cpu.h>).
 $(BUILD)/user/kernel/%.c.o: kernel/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (user)"
-	@$(CC) $(USER_CFLAGS) -c $< -o $@
+	@$(CC) $(USER_CFLAGS) -Iarch/i386/include -c $< -o $@
 
 $(BUILD)/user/libcairn.a: $(USER_LIBRARY_OBJECTS)
 	@echo "  AR      $@"

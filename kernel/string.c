@@ -1,5 +1,6 @@
 /* Memory and string primitives for the freestanding kernel. */
 #include <stdint.h>
+#include <arch/cpu.h>
 #include <kernel/string.h>
 
 /* Word at a time when both pointers are 4-byte aligned, which kernel structures are. */
@@ -8,8 +9,10 @@ void *memcpy(void *destination, const void *source, size_t length)
     unsigned char *d = destination;
     const unsigned char *s = source;
     if ((((uintptr_t)d | (uintptr_t)s) & 3) == 0) {
-        for (; length >= 4; length -= 4, d += 4, s += 4)
-            *(uint32_t *)d = *(const uint32_t *)s;
+        cpu_copy_words(d, s, (uint32_t)(length / 4));
+        d += length & ~(size_t)3;
+        s += length & ~(size_t)3;
+        length &= 3;
     }
     while (length--)
         *d++ = *s++;
@@ -34,9 +37,9 @@ void *memset(void *destination, int value, size_t length)
 {
     unsigned char *d = destination;
     if (((uintptr_t)d & 3) == 0) {
-        uint32_t word = (unsigned char)value * 0x01010101u;
-        for (; length >= 4; length -= 4, d += 4)
-            *(uint32_t *)d = word;
+        cpu_fill_words(d, (unsigned char)value * 0x01010101u, (uint32_t)(length / 4));
+        d += length & ~(size_t)3;
+        length &= 3;
     }
     while (length--)
         *d++ = (unsigned char)value;

@@ -51,6 +51,18 @@ static inline void outsw(uint16_t port, const void *buffer, uint32_t count)
     __asm__ volatile("cld; rep outsw" : "+S"(buffer), "+c"(count) : "d"(port) : "memory");
 }
 
+/* rep stosl / rep movsl: fill or copy count 32-bit words (memset and memcpy's bulk). */
+static inline void cpu_fill_words(void *destination, uint32_t value, uint32_t count)
+{
+    __asm__ volatile("cld; rep stosl" : "+D"(destination), "+c"(count) : "a"(value) : "memory");
+}
+
+static inline void cpu_copy_words(void *destination, const void *source, uint32_t count)
+{
+    __asm__ volatile("cld; rep movsl" : "+D"(destination), "+S"(source), "+c"(count)
+                     : : "memory");
+}
+
 /*
  * Ordering of memory shared with a device. x86 keeps stores in order and
  * loads in order, so write-before-write and read-before-read need only the
