@@ -258,8 +258,9 @@ static void sched_note_first_entry(void)
     if (noted)
         return;
     noted = 1;
-    klog(KLOG_INFO, "first user instruction %llu cycles after kernel entry",
-         (unsigned long long)(platform_cycles() - platform_boot_cycles));
+    uint64_t cycles = platform_cycles() - platform_boot_cycles;
+    klog(KLOG_INFO, "first user instruction %llu cycles after kernel entry, %llu of them idle",
+         (unsigned long long)cycles, (unsigned long long)platform_idle_cycles);
 }
 
 void sched_run(void)

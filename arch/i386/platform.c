@@ -84,9 +84,14 @@ uint32_t platform_tick_hz(void)
     return pit_rate_hz();
 }
 
+/* Cycles spent waiting in platform_idle since kernel entry. */
+uint64_t platform_idle_cycles;
+
 void platform_idle(void)
 {
+    uint64_t before = cpu_rdtsc();
     cpu_wait_for_interrupt();
+    platform_idle_cycles += cpu_rdtsc() - before;
 }
 
 void platform_exit(int status)

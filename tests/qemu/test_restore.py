@@ -15,7 +15,7 @@ RESTORE_PART = r"^restore=eager: frames ran low at OID (\d+) of (\d+) \((\d+) fr
                r"first touch$"
 RESUMED = r"^resumed checkpoint epoch (\d+) \(age \d+ ms of monotonic time\): " \
           r"2 of 2 processes running, restart 1$"
-FIRST_INSTRUCTION = r"^first user instruction \d+ cycles after kernel entry$"
+FIRST_INSTRUCTION = r"^first user instruction \d+ cycles after kernel entry, \d+ of them idle$"
 
 
 def run_counter_then_cut(boot, image, last=8, cmdline="run=counter"):

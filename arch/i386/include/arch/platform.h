@@ -30,6 +30,9 @@ uint64_t platform_wall_clock_ns(void);
 
 /* Waits for the next interrupt with interrupts enabled, then disables them again. */
 void platform_idle(void);
+/* Cycles spent inside platform_idle since kernel entry (under -icount: virtual time skipped
+ * while halted, not instructions). */
+extern uint64_t platform_idle_cycles;
 
 /* Stops the machine: QEMU exits with this status through isa-debug-exit. */
 void platform_exit(int status) __attribute__((noreturn));
