@@ -5,6 +5,7 @@ enum {
     ENDPOINT_SLOT = CAIRN_SLOT_FIRST_FREE,
     PARTNER_SLOT = CAIRN_SLOT_FIRST_FREE + 1,
     DEFAULT_ROUNDS = 20000,
+    BATCHES = 20,   /* each loop is timed in batches and the fastest batch counts */
 };
 
 static uint64_t bench_rdtsc(void)
@@ -19,13 +20,35 @@ static void bench_report(const char *name, uint32_t rounds, uint64_t cycles, uin
            (unsigned long long)(cycles / rounds), (unsigned long long)(ns / rounds));
 }
 
+/* The fastest of the batches a loop was timed in: a checkpoint the kernel takes or writes
+ * while the loop runs (the printed results start one) lands in some batch, not in all. */
+struct bench_best {
+    uint64_t cycles, ns;
+    uint32_t rounds;
+};
+
+static void bench_batch_done(struct bench_best *best, uint32_t rounds, uint64_t cycles,
+                             uint64_t ns)
+{
+    if (rounds && (!best->rounds || cycles * best->rounds < best->cycles * rounds)) {
+        best->cycles = cycles;
+        best->ns = ns;
+        best->rounds = rounds;
+    }
+}
+
 static void bench_null_call(uint32_t rounds)
 {
-    uint64_t start_ns = clock_now_ns(), start = bench_rdtsc();
-    for (uint32_t i = 0; i < rounds; i++)
-        cairn_null();
-    uint64_t cycles = bench_rdtsc() - start;
-    bench_report("null_call", rounds, cycles, clock_now_ns() - start_ns);
+    struct bench_best best = { 0 };
+    for (uint32_t batch = 0; batch < BATCHES; batch++) {
+        uint32_t count = rounds / BATCHES + (batch < rounds % BATCHES);
+        uint64_t start_ns = clock_now_ns(), start = bench_rdtsc();
+        for (uint32_t i = 0; i < count; i++)
+            cairn_null();
+        uint64_t cycles = bench_rdtsc() - start;
+        bench_batch_done(&best, count, cycles, clock_now_ns() - start_ns);
+    }
+    bench_report("null_call", best.rounds, best.cycles, best.ns);
 }
 
 /* The server side: answers every call with the word it got plus one. */
@@ -53,17 +76,22 @@ static int bench_ipc_round_trip(uint32_t rounds)
     }
     struct cairn_message request = { 0 }, reply;
     cairn_call(ENDPOINT_SLOT, &request, CAIRN_NO_SLOT, &reply);    /* warm up */
-    uint64_t start_ns = clock_now_ns(), start = bench_rdtsc();
-    for (uint32_t i = 0; i < rounds; i++) {
-        request.word[0] = i;
-        if (cairn_call(ENDPOINT_SLOT, &request, CAIRN_NO_SLOT, &reply) != CAIRN_OK ||
-            reply.word[0] != i + 1) {
-            printf("bench: IPC round trip %u came back wrong\n", i);
-            return 1;
+    struct bench_best best = { 0 };
+    for (uint32_t batch = 0, i = 0; batch < BATCHES; batch++) {
+        uint32_t count = rounds / BATCHES + (batch < rounds % BATCHES), end = i + count;
+        uint64_t start_ns = clock_now_ns(), start = bench_rdtsc();
+        for (; i < end; i++) {
+            request.word[0] = i;
+            if (cairn_call(ENDPOINT_SLOT, &request, CAIRN_NO_SLOT, &reply) != CAIRN_OK ||
+                reply.word[0] != i + 1) {
+                printf("bench: IPC round trip %u came back wrong\n", i);
+                return 1;
+            }
         }
+        uint64_t cycles = bench_rdtsc() - start;
+        bench_batch_done(&best, count, cycles, clock_now_ns() - start_ns);
     }
-    uint64_t cycles = bench_rdtsc() - start;
-    bench_report("ipc_round_trip", rounds, cycles, clock_now_ns() - start_ns);
+    bench_report("ipc_round_trip", best.rounds, best.cycles, best.ns);
     cairn_destroy(PARTNER_SLOT);
     return 0;
 }
