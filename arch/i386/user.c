@@ -47,10 +47,13 @@ void context_init(struct user_context *context, uint32_t eip, uint32_t esp)
 
 static void context_save(struct user_context *context, const struct trap_frame *frame)
 {
-    const uint32_t from_frame[CONTEXT_CALL_REGISTERS] = {
-        frame->eax, frame->ebx, frame->ecx, frame->edx, frame->esi, frame->edi, frame->ebp,
-    };
-    memcpy(context->registers, from_frame, sizeof(from_frame));
+    context->registers[CONTEXT_EAX] = frame->eax;
+    context->registers[CONTEXT_EBX] = frame->ebx;
+    context->registers[CONTEXT_ECX] = frame->ecx;
+    context->registers[CONTEXT_EDX] = frame->edx;
+    context->registers[CONTEXT_ESI] = frame->esi;
+    context->registers[CONTEXT_EDI] = frame->edi;
+    context->registers[CONTEXT_EBP] = frame->ebp;
     context->eip = frame->eip;
     context->esp = frame->user_esp;
     context->eflags = frame->eflags;
