@@ -18,6 +18,7 @@ def test_shell_commands_and_what_survives_a_power_cut(tmp_path, boot):
     first = boot(disk=image, snapshot=False, cmdline="run=shell")
     first.expect(r"^Cairn shell: type help", timeout=20)
     command(first, "help", r"commands: help, ps, run PROGRAM")
+    first.expect(r"^then cut the power .*everything goes on\.$")   # the rest of help is in
     for demo in ("counter", "kv", "pingpong", "shm", "hog", "clock", "life"):
         assert re.search(r"\brun %s\b" % demo, first.output), "help names no way to run " + demo
     first.send("set greeting hello\n")
