@@ -9,11 +9,21 @@
 
 struct space *process_space(struct process *process)
 {
+    /* Every entry to user mode asks: the last answer holds while no object was freed since
+     * (so the pointer is good) and the capability still names that object. */
+    const struct capability *cap = &process->space;
+    struct space *cached = process->space_cached;
+    if (cached && process->space_cached_frees == object_frees && cap->type == CAIRN_TYPE_SPACE &&
+        capability_oid(cap) == cached->object.oid && cap->version == cached->object.version)
+        return cached;
     struct object *space;
-    if (capability_resolve(&process->space, CAIRN_TYPE_SPACE, 0, &space) != CAIRN_OK) {
+    if (capability_resolve(cap, CAIRN_TYPE_SPACE, 0, &space) != CAIRN_OK) {
+        process->space_cached = NULL;
         process_fault(process, "address space destroyed", PROCESS_FAULT_NO_ADDRESS);
         return NULL;
     }
+    process->space_cached = (struct space *)space;
+    process->space_cached_frees = object_frees;
     return (struct space *)space;
 }
 

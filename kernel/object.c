@@ -38,6 +38,7 @@ static uint32_t chunk_slots;            /* room in the directory */
 static uint32_t entry_used;             /* OIDs ever handed out + 1 */
 static uint32_t free_oid_head;          /* first free OID, 0 = none */
 static uint32_t live_objects;
+uint32_t object_frees;
 static uint32_t store_limit;            /* OIDs below this may live on disk */
 
 /* The entry of oid, which must be below chunk_count * CHUNK_ENTRIES. */
@@ -131,6 +132,7 @@ void object_free(struct object *object)
     entry->next_free = free_oid_head;
     free_oid_head = oid;
     live_objects--;
+    object_frees++;
     ckpt_note_free_oid(oid, entry->version);
     kfree(object);
 }

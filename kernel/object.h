@@ -42,6 +42,9 @@ struct object *object_create(enum cairn_type type, uint32_t size);
 
 /* Unregisters the object, bumps its OID's version (revoking every capability) and frees it. */
 void object_free(struct object *object);
+/* Objects freed since boot: a pointer kept from a lookup is still good while this is unchanged
+ * (objects leave the table only through object_free). */
+extern uint32_t object_frees;
 
 /* The live object named by oid and version, or NULL. */
 struct object *object_lookup(oid_t oid, uint32_t version);

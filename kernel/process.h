@@ -57,6 +57,8 @@ struct process {
     uint32_t restarts;                  /* calls rolled back, for statistics */
     uint64_t sync_epoch;                /* BLOCK_SYNC: the checkpoint that must commit first */
     struct process *all_next, *all_previous;    /* every process (process_first) */
+    struct space *space_cached;         /* process->space resolved, while object_frees is */
+    uint32_t space_cached_frees;        /* ... still this (see process_space) */
 };
 
 /* The process the CPU runs (NULL while idle). */
