@@ -217,15 +217,62 @@ static int writer_fail(struct writer *writer, const char *what, uint32_t block)
     return STORE_IO_ERROR;
 }
 
-static int writer_drain(struct writer *writer)
+static uint8_t *writer_batch_buffer(struct writer *writer)
+{
+    return writer->batch + writer->batch_buffer * WRITER_BATCH_BLOCKS * CAIRN_DISK_BLOCK_SIZE;
+}
+
+static void writer_flight_done(struct block_request *request, enum block_status status)
+{
+    struct writer_flight *flight = request->context;
+    flight->status = status;
+    flight->finished = 1;
+}
+
+/* Waits until the batch write in flight, if any, has completed. */
+static int writer_wait_flight(struct writer *writer)
+{
+    struct writer_flight *flight = &writer->flight;
+    if (!flight->active)
+        return STORE_OK;
+    while (!flight->finished)
+        if (blockdev_wait_idle)
+            blockdev_wait_idle();
+    flight->active = 0;
+    return flight->status == BLOCK_OK
+           ? STORE_OK : writer_fail(writer, "write failed", (uint32_t)flight->request.block);
+}
+
+/* Starts the write of the gathered batch (once the one before it is done) and gathers into
+ * the other buffer: the writer copies and checksums while the disk writes. */
+static int writer_send_batch(struct writer *writer)
 {
     if (!writer->batch_count)
         return STORE_OK;
-    int status = blockdev_wait(writer->store->device, BLOCK_WRITE, writer->batch_first,
-                               writer->batch_count, writer->batch);
+    if (writer_wait_flight(writer) != STORE_OK)
+        return STORE_IO_ERROR;
+    struct writer_flight *flight = &writer->flight;
+    flight->request = (struct block_request){
+        .operation = BLOCK_WRITE, .block = writer->batch_first, .count = writer->batch_count,
+        .buffer = writer_batch_buffer(writer), .done = writer_flight_done, .context = flight,
+    };
+    flight->finished = 0;
+    flight->status = BLOCK_OK;
     writer->blocks_written += writer->batch_count;
     writer->batch_count = 0;
-    return status == BLOCK_OK ? STORE_OK : writer_fail(writer, "write failed", writer->batch_first);
+    if (writer->store->device->submit(writer->store->device, &flight->request) != BLOCK_OK)
+        return writer_fail(writer, "write failed", writer->batch_first);
+    flight->active = 1;
+    writer->batch_buffer = (writer->batch_buffer + 1) % WRITER_BATCH_BUFFERS;
+    return STORE_OK;
+}
+
+/* Everything gathered so far is on the disk (not yet flushed). */
+static int writer_drain(struct writer *writer)
+{
+    if (writer_send_batch(writer) != STORE_OK)
+        return STORE_IO_ERROR;
+    return writer_wait_flight(writer);
 }
 
 /* Moves log_head to the start of the next free segment; 0 when there is none. */
@@ -258,7 +305,7 @@ static uint32_t writer_next_block(struct writer *writer)
                           writer->store->super.segment_blocks == 0;
     if (segment_end && (writer->log_head >= writer_log_end(writer) ||
                         !writer_segment_free(writer, writer_segment_of(writer, writer->log_head)))) {
-        if (writer_drain(writer) != STORE_OK || !writer_next_segment(writer))
+        if (writer_send_batch(writer) != STORE_OK || !writer_next_segment(writer))
             return 0;
     }
     return writer->log_head;
@@ -269,12 +316,12 @@ static uint32_t writer_append(struct writer *writer, const void *block)
 {
     if (!writer_next_block(writer))
         return 0;
-    if (writer->batch_count == WRITER_BATCH_BLOCKS && writer_drain(writer) != STORE_OK)
+    if (writer->batch_count == WRITER_BATCH_BLOCKS && writer_send_batch(writer) != STORE_OK)
         return 0;
     if (writer->batch_count == 0)
         writer->batch_first = writer->log_head;
     writer->segment_used[writer_segment_of(writer, writer->log_head)] |= SEGMENT_WRITING;
-    memcpy(writer->batch + writer->batch_count * CAIRN_DISK_BLOCK_SIZE, block,
+    memcpy(writer_batch_buffer(writer) + writer->batch_count * CAIRN_DISK_BLOCK_SIZE, block,
            CAIRN_DISK_BLOCK_SIZE);
     writer->batch_count++;
     return writer->log_head++;
@@ -387,6 +434,8 @@ static int writer_write_interior(struct writer *writer, uint32_t count, uint32_t
 
 static int writer_flush(struct writer *writer)
 {
+    if (writer_wait_flight(writer) != STORE_OK)     /* a flush covers completed writes only */
+        return STORE_IO_ERROR;
     if (blockdev_wait(writer->store->device, BLOCK_FLUSH, 0, 0, NULL) != BLOCK_OK)
         return writer_fail(writer, "flush failed", 0);
     return STORE_OK;
@@ -448,7 +497,8 @@ static void writer_shift_segments(struct writer *writer, uint32_t leaf_count)
         writer_mark(writer, writer->leaves[l]->block.block, SEGMENT_NEWEST, 0);
 }
 
-int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data)
+/* The used segment with the fewest live blocks that may be cleaned, or -1. */
+static int writer_pick_victim(const struct writer *writer)
 {
     uint32_t current = writer->log_head < writer_log_end(writer)
                        ? writer_segment_of(writer, writer->log_head) : writer->segment_count;
@@ -460,32 +510,61 @@ int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void 
         if (victim < 0 || writer->segment_live[s] < writer->segment_live[victim])
             victim = (int)s;
     }
-    if (victim < 0)
-        return -1;
+    return victim;
+}
+
+static void writer_relocate_segment(struct writer *writer, uint32_t victim,
+                                    void (*relocate)(uint64_t oid, void *data), void *data)
+{
     for (uint32_t oid = 1; oid < writer->oid_limit; oid++) {
         uint32_t block = writer_entry(writer, oid)->block;
         if (block && block >= writer->store->super.log_start && block < writer_log_end(writer) &&
-            writer_segment_of(writer, block) == (uint32_t)victim)
+            writer_segment_of(writer, block) == victim)
             relocate(oid, data);
     }
     for (uint32_t l = 0; l < writer_leaf_count(writer); l++) {
         uint32_t block = writer->leaves[l]->block.block;
         if (block >= writer->store->super.log_start && block < writer_log_end(writer) &&
-            writer_segment_of(writer, block) == (uint32_t)victim)
+            writer_segment_of(writer, block) == victim)
             writer->leaves[l]->changed = 1;
     }
     writer->segments_cleaned++;
+}
+
+int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data)
+{
+    int victim = writer_pick_victim(writer);
+    if (victim >= 0)
+        writer_relocate_segment(writer, (uint32_t)victim, relocate, data);
     return victim;
 }
 
-int writer_clean(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data)
+/* Blocks that may be written now: the rest of the open segment and every free one. */
+static uint32_t writer_room_now(const struct writer *writer)
 {
+    uint32_t room = writer_log_room(writer);
+    if (writer->log_head < writer_log_end(writer)) {
+        uint32_t segment = writer_segment_of(writer, writer->log_head);
+        if (!writer_segment_free(writer, segment))      /* a free one is counted already */
+            room += writer_segment_start(writer, segment) + writer->store->super.segment_blocks -
+                    writer->log_head;
+    }
+    return room;
+}
+
+int writer_clean(struct writer *writer, uint32_t planned,
+                 void (*relocate)(uint64_t oid, void *data), void *data)
+{
+    uint32_t room = writer_room_now(writer);
+    uint32_t needed = planned + writer_leaf_count(writer) + WRITER_COMMIT_SLACK;
     int cleaned = 0;
     while (writer_free_segments(writer) + (uint32_t)cleaned < WRITER_FREE_RESERVE &&
            cleaned < WRITER_VICTIMS_MAX) {
-        int victim = writer_clean_one(writer, relocate, data);
-        if (victim < 0)
+        int victim = writer_pick_victim(writer);
+        if (victim < 0 || needed + writer->segment_live[victim] > room)
             break;
+        needed += writer->segment_live[victim];
+        writer_relocate_segment(writer, (uint32_t)victim, relocate, data);
         writer->segment_used[victim] |= SEGMENT_CLEANING;   /* not picked twice */
         cleaned++;
     }

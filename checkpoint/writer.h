@@ -6,7 +6,17 @@
 #include <cairn/disk_format.h>
 #include "store.h"
 
-enum { WRITER_BATCH_BLOCKS = 16 };     /* blocks gathered into one write request (64 KiB) */
+enum { WRITER_BATCH_BLOCKS = 64 };     /* blocks gathered into one write request (256 KiB) */
+/* Batch buffers: the writer gathers into one while the disk takes the write of the other. */
+enum { WRITER_BATCH_BUFFERS = 2 };
+
+/* The batch write on its way to the disk (at most one). */
+struct writer_flight {
+    struct block_request request;
+    volatile int finished;              /* set by the completion, maybe in an interrupt */
+    volatile int status;                /* enum block_status */
+    int active;                         /* submitted and not yet waited for */
+};
 
 /*
  * The phases of writing one checkpoint, in order. writer_begin starts
@@ -55,8 +65,10 @@ struct writer {
     uint32_t oid_limit;                 /* OIDs in use: the map describes [1, oid_limit) */
     uint32_t log_head;                  /* next free block of the log */
     uint64_t epoch;                     /* of the checkpoint being written */
-    uint8_t *batch;                     /* WRITER_BATCH_BLOCKS * 4096 bytes, for gathering writes */
-    uint32_t batch_first, batch_count;  /* blocks gathered and not yet written */
+    uint8_t *batch;                     /* WRITER_BATCH_BUFFERS * WRITER_BATCH_BLOCKS * 4096 bytes */
+    uint32_t batch_buffer;              /* the buffer gathering now (the other may be in flight) */
+    uint32_t batch_first, batch_count;  /* blocks gathered and not yet sent */
+    struct writer_flight flight;
     uint32_t blocks_written;            /* by this checkpoint, for statistics */
     enum writer_phase phase;            /* of the checkpoint being written */
     int load_pass;                      /* enum writer_load_pass: reading the committed maps */
@@ -112,11 +124,18 @@ uint32_t writer_free_segments(const struct writer *writer);
  */
 int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data);
 
-enum { WRITER_FREE_RESERVE = 4, WRITER_VICTIMS_MAX = 4 };
+enum { WRITER_FREE_RESERVE = 4, WRITER_VICTIMS_MAX = 4, WRITER_COMMIT_SLACK = 8 };
 
-/* Cleans victims (at most WRITER_VICTIMS_MAX) while fewer than WRITER_FREE_RESERVE segments
- * are free, counting each victim as freed; returns how many were cleaned. */
-int writer_clean(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data);
+/*
+ * Cleans victims (at most WRITER_VICTIMS_MAX) while fewer than WRITER_FREE_RESERVE segments
+ * are free, counting each victim as freed; returns how many were cleaned. planned: the
+ * blocks the checkpoint will write besides the relocations (its changed objects). A victim is
+ * taken only if its live blocks, with planned, the map and WRITER_COMMIT_SLACK, still fit in
+ * the room the log has now: relocating costs room at once and frees the victim only two
+ * commits later, so cleaning must never be what fills the log.
+ */
+int writer_clean(struct writer *writer, uint32_t planned,
+                 void (*relocate)(uint64_t oid, void *data), void *data);
 
 /* Blocks the log has left after log_head. */
 uint32_t writer_log_room(const struct writer *writer);

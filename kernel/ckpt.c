@@ -33,6 +33,7 @@
 #include <arch/platform.h>
 #include <checkpoint/writer.h>
 #include <kernel/ckpt.h>
+#include <kernel/stats.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
 #include <kernel/heap.h>
@@ -51,7 +52,7 @@ enum {
     PENDING_FREES = 1024,       /* OIDs freed during a write-out, recorded after its commit */
     RELOCATIONS = WRITER_VICTIMS_MAX * CAIRN_DISK_SEGMENT_BLOCKS,
     PAGES_PER_MIB = 256,
-    SLICE_BATCHES = 64,         /* at most this many 64 KiB batches in one slice */
+    SLICE_BLOCKS = 1024,        /* at most about this many blocks (4 MiB) in one slice */
 };
 
 uint32_t ckpt_count, ckpt_blocks, ckpt_copies;
@@ -305,7 +306,9 @@ static void ckpt_phase_snapshot(void)
 {
     uint64_t started = platform_cycles();
     relocation_count = relocation_next = 0;
-    writer_clean(&writer, ckpt_note_relocation, NULL);
+    /* Every Process and every changed object is written, besides what the cleaner moves. */
+    writer_clean(&writer, stats.processes + changed_pages[open_list].count +
+                 changed_others[open_list].count, ckpt_note_relocation, NULL);
     writer_begin(&writer);
     int frozen = open_list;
     open_list ^= 1;
@@ -501,18 +504,18 @@ static void ckpt_fail(const char *when)
     }
 }
 
-/* Writes until the checkpoint commits, the next timer tick, or SLICE_BATCHES batches. */
+/* Writes until the checkpoint commits, the next timer tick, or SLICE_BLOCKS blocks. */
 static void ckpt_write_slice(void)
 {
     uint64_t tick = platform_ticks();
-    uint32_t batches_before = writer.blocks_written / WRITER_BATCH_BLOCKS;
+    uint32_t blocks_before = writer.blocks_written;
     while (ckpt_ready && phase != CKPT_IDLE) {
         if (ckpt_step() != STORE_OK) {
             ckpt_fail("while writing");
             return;
         }
         if (platform_ticks() != tick ||
-            writer.blocks_written / WRITER_BATCH_BLOCKS - batches_before >= SLICE_BATCHES)
+            writer.blocks_written - blocks_before >= SLICE_BLOCKS)
             break;
     }
     next_slice_tick = platform_ticks() + 1;     /* then programs get a tick of their own */
@@ -572,7 +575,8 @@ void ckpt_init(void)
     writer.release = kfree;
     int reserved = writer_reserve(&writer, capacity > object_oid_limit() ? capacity
                                                                           : object_oid_limit());
-    writer.batch = kzalloc((size_t)WRITER_BATCH_BLOCKS * CAIRN_DISK_BLOCK_SIZE);
+    writer.batch = kzalloc((size_t)WRITER_BATCH_BUFFERS * WRITER_BATCH_BLOCKS *
+                           CAIRN_DISK_BLOCK_SIZE);
     uint32_t segments = objstore->super.segment_count;
     writer.segment_live = kzalloc(segments * sizeof(uint16_t) + 4);
     writer.segment_used = kzalloc(segments + 4);

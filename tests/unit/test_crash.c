@@ -1,7 +1,7 @@
 /*
  * Crash-point tests of the checkpoint writer on the host.
  *
- * A workload of 420 checkpoints (objects written, rewritten and freed, with
+ * A workload of 600 checkpoints (objects written, rewritten and freed, with
  * the cleaner reusing a small log; over 2,000 write requests) runs over a RAM
  * block device that records every write and flush. Then, for every cut point
  * k (the power fails after the k-th request), the image is rebuilt from the
@@ -27,7 +27,7 @@
 enum {
     SEGMENT_BLOCKS = 32, SEGMENTS = 16, LOG_START = CAIRN_DISK_LOG_START,
     DEVICE_BLOCKS = LOG_START + SEGMENT_BLOCKS * SEGMENTS,
-    OBJECTS = 250, HOT_OBJECTS = 40, CHECKPOINTS = 420, MAX_OPERATIONS = 20000,
+    OBJECTS = 250, HOT_OBJECTS = 40, CHECKPOINTS = 600, MAX_OPERATIONS = 20000,
 };
 
 struct operation {
@@ -130,7 +130,8 @@ static uint8_t block_buffer[BLOCK_SIZE] __attribute__((aligned(16)));
 static int workload_checkpoint(uint32_t epoch, unsigned *seed)
 {
     memset(relocated, 0, OBJECTS + 1);
-    writer_clean(&writer, relocate, NULL);
+    /* The hot set and about one in 60 of the rest change each checkpoint. */
+    writer_clean(&writer, HOT_OBJECTS / 2 + OBJECTS / 30, relocate, NULL);
     writer_begin(&writer);
     for (uint32_t oid = 1; oid <= OBJECTS; oid++) {
         /* A hot set changes often; the rest is written once and then rarely, so the
@@ -159,8 +160,16 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
     static struct cairn_root_record root;
     root = writer.store->root;
     if (writer_commit(&writer, &root) != STORE_OK) {
-        printf("    epoch %u: %s (free segments %u)\n", epoch, writer.error,
-               writer_free_segments(&writer));
+        uint32_t live = 0, counted = 0;
+        for (uint32_t oid = 1; oid <= OBJECTS; oid++)
+            live += current[oid] != 0;
+        printf("    epoch %u: %s (free segments %u, %u objects live)\n", epoch, writer.error,
+               writer_free_segments(&writer), live);
+        for (uint32_t s = 0; s < SEGMENTS; s++) {
+            printf(" %u:%u/%u", s, writer.segment_used[s], writer.segment_live[s]);
+            counted += writer.segment_live[s];
+        }
+        printf(" (%u live blocks counted)\n", counted);
         return 0;
     }
     memcpy(model[epoch], current, sizeof(current));
@@ -350,7 +359,7 @@ UNIT_TEST(crash_points_recover_a_committed_checkpoint)
     writer.zalloc = host_zalloc;
     writer.release = free;
     UNIT_ASSERT(writer_reserve(&writer, OBJECTS + 1));
-    writer.batch = malloc(WRITER_BATCH_BLOCKS * BLOCK_SIZE);
+    writer.batch = malloc(WRITER_BATCH_BUFFERS * WRITER_BATCH_BLOCKS * BLOCK_SIZE);
     writer.segment_live = calloc(SEGMENTS, sizeof(uint16_t));
     writer.segment_used = calloc(SEGMENTS, 1);
     relocated = calloc(OBJECTS + 1, 1);
