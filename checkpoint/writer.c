@@ -531,14 +531,6 @@ static void writer_relocate_segment(struct writer *writer, uint32_t victim,
     writer->segments_cleaned++;
 }
 
-int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data)
-{
-    int victim = writer_pick_victim(writer);
-    if (victim >= 0)
-        writer_relocate_segment(writer, (uint32_t)victim, relocate, data);
-    return victim;
-}
-
 /* Blocks that may be written now: the rest of the open segment and every free one. */
 static uint32_t writer_room_now(const struct writer *writer)
 {

@@ -115,24 +115,20 @@ int writer_load_step(struct writer *writer);
 /* Segments neither of the last two checkpoints uses (free for writing). */
 uint32_t writer_free_segments(const struct writer *writer);
 
-/*
- * The cleaner: picks the used segment with the fewest live blocks (not one
- * being written) and calls relocate(oid) for every OID whose block lies
- * there, so that the caller rewrites those objects in this checkpoint.
- * Map leaves stored there are rewritten by the writer itself. Returns the
- * segment, or -1 when none is worth it.
- */
-int writer_clean_one(struct writer *writer, void (*relocate)(uint64_t oid, void *data), void *data);
-
 enum { WRITER_FREE_RESERVE = 4, WRITER_VICTIMS_MAX = 4, WRITER_COMMIT_SLACK = 8 };
 
 /*
- * Cleans victims (at most WRITER_VICTIMS_MAX) while fewer than WRITER_FREE_RESERVE segments
- * are free, counting each victim as freed; returns how many were cleaned. planned: the
- * blocks the checkpoint will write besides the relocations (its changed objects). A victim is
- * taken only if its live blocks, with planned, the map and WRITER_COMMIT_SLACK, still fit in
- * the room the log has now: relocating costs room at once and frees the victim only two
- * commits later, so cleaning must never be what fills the log.
+ * The cleaner. A victim is the used segment with the fewest live blocks (not
+ * one being written); relocate(oid) is called for every OID whose block lies
+ * there, so that the caller rewrites those objects in this checkpoint, and map
+ * leaves stored there are rewritten by the writer itself. Cleans victims (at
+ * most WRITER_VICTIMS_MAX) while fewer than WRITER_FREE_RESERVE segments are
+ * free, counting each victim as freed; returns how many were cleaned.
+ * planned: the blocks the checkpoint will write besides the relocations (its
+ * changed objects). A victim is taken only if its live blocks, with planned,
+ * the map and WRITER_COMMIT_SLACK, still fit in the room the log has now:
+ * relocating costs room at once and frees the victim only two commits later,
+ * so cleaning must never be what fills the log.
  */
 int writer_clean(struct writer *writer, uint32_t planned,
                  void (*relocate)(uint64_t oid, void *data), void *data);
