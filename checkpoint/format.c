@@ -13,6 +13,7 @@ const char *format_block_type_name(uint32_t type)
     case CAIRN_BLOCK_MAP_LEAF: return "map leaf";
     case CAIRN_BLOCK_MAP_INTERIOR: return "map interior node";
     case CAIRN_BLOCK_OBJECT: return "object record";
+    case CAIRN_BLOCK_RELEASE: return "release record";
     default: return "unknown block type";
     }
 }
@@ -123,6 +124,24 @@ static int format_root_pages_in_map(const struct cairn_root_record *root)
             (uint64_t)root->data.first_page + root->data.page_count <= root->oid_limit);
 }
 
+/* Is the held console output of a root record within bounds, its blocks in the log? */
+static int format_root_console_sound(const struct cairn_root_record *root, uint64_t log_start,
+                                     uint64_t log_end)
+{
+    const struct cairn_disk_console *console = &root->console;
+    if (console->length > CAIRN_DISK_CONSOLE_BLOCKS * CAIRN_DISK_BLOCK_SIZE ||
+        console->position > UINT64_MAX - console->length)
+        return 0;
+    uint32_t used = (console->length + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    for (uint32_t i = 0; i < CAIRN_DISK_CONSOLE_BLOCKS; i++) {
+        uint32_t block = console->blocks[i].block;
+        if (i < used ? block < log_start || block >= log_end
+                     : block != 0 || console->blocks[i].crc32c != 0)
+            return 0;
+    }
+    return 1;
+}
+
 int format_check_root_fields(const struct cairn_root_record *root,
                              const struct cairn_superblock *super, char *why, size_t why_size)
 {
@@ -146,6 +165,8 @@ int format_check_root_fields(const struct cairn_root_record *root,
         problem = "has more OIDs than map leaves would fit in the log";
     else if (!format_root_pages_in_map(root))
         problem = "names program or data-set pages outside its object map";
+    else if (!format_root_console_sound(root, super->log_start, log_end))
+        problem = "holds console output beyond 64 KiB or outside the log";
     if (problem) {
         format_print(why, why_size, "root record at block %u %s", root->header.block, problem);
         return 0;

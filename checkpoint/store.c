@@ -293,3 +293,42 @@ int store_read_record(struct store *store, uint64_t oid, const struct cairn_map_
     }
     return STORE_OK;
 }
+
+int store_read_console(struct store *store, const struct cairn_root_record *root, uint32_t index,
+                       void *buffer)
+{
+    struct cairn_block_pointer pointer = root->console.blocks[index];
+    int status = store_read_block(store, pointer.block, buffer);
+    if (status != STORE_OK)
+        return status;
+    if (crc32c(buffer, CAIRN_DISK_BLOCK_SIZE) != pointer.crc32c) {
+        format_print(store->error, sizeof(store->error),
+                     "held console output at block %u: bad checksum", pointer.block);
+        return STORE_CORRUPT;
+    }
+    return STORE_OK;
+}
+
+int store_read_released(struct store *store, uint64_t *released, uint32_t *newest)
+{
+    static const uint32_t copies[2] = { CAIRN_DISK_RELEASE_A, CAIRN_DISK_RELEASE_B };
+    const struct cairn_release_record *record = (const void *)store->scratch;
+    int found = 0;
+    char why[STORE_MESSAGE_SIZE] = "";
+    for (uint32_t i = 0; i < 2; i++) {
+        int status = store_read_block(store, copies[i], store->scratch);
+        if (status != STORE_OK)
+            return status;
+        if (!format_check_block(record, CAIRN_BLOCK_RELEASE, copies[i], why, sizeof(why)))
+            continue;
+        if (!found || record->released > *released) {
+            *released = record->released;
+            *newest = copies[i];
+        }
+        found = 1;
+    }
+    if (found)
+        return STORE_OK;
+    format_print(store->error, sizeof(store->error), "no valid release record (%s)", why);
+    return STORE_NOT_FOUND;
+}

@@ -50,6 +50,15 @@ int store_read_entry(struct store *store, uint64_t oid, const struct cairn_map_e
 int store_read_record(struct store *store, uint64_t oid, const struct cairn_map_entry *entry,
                       struct cairn_object_record *record);
 
+/* Reads block index of the console output root holds into buffer (4096 bytes); checks its CRC32C.
+ * The root's fields were checked when it was read (format_check_root_fields). */
+int store_read_console(struct store *store, const struct cairn_root_record *root, uint32_t index,
+                       void *buffer);
+
+/* The newest valid release record (blocks 2 and 3): *released, the stream position output before
+ * which reached the console, and the block it is in; STORE_NOT_FOUND when neither copy is valid. */
+int store_read_released(struct store *store, uint64_t *released, uint32_t *newest);
+
 /*
  * For tools that look at checkpoints other than the newest. store_find_geometry
  * fills store->super from the first superblock whose own checks pass (its root

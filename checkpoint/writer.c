@@ -356,6 +356,16 @@ int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uin
     return STORE_OK;
 }
 
+int writer_put_block(struct writer *writer, const void *block, struct cairn_block_pointer *pointer)
+{
+    uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
+    uint32_t number = writer_append(writer, block);
+    if (!number)
+        return STORE_IO_ERROR;
+    *pointer = (struct cairn_block_pointer){ number, crc };
+    return STORE_OK;
+}
+
 void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type)
 {
     if (oid > 0 && oid < writer->capacity)

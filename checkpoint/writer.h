@@ -143,6 +143,10 @@ void writer_begin(struct writer *writer);
 int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type,
                       uint8_t flags, void *block, int is_record);
 
+/* Appends a block no map entry names (held console output): the root record of this checkpoint
+ * points at it, so it lives as long as that root record does. */
+int writer_put_block(struct writer *writer, const void *block, struct cairn_block_pointer *pointer);
+
 /* Sets an OID's map entry without data: a free OID (type 0) or a never-written Page. */
 void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type);
 

@@ -10,8 +10,11 @@
  *   CKPT_WRITE_STAGED    the copies taken in the pause go to the log
  *   CKPT_WRITE_PAGES     frozen pages: from the copy a write made, else from their frame
  *   CKPT_RELOCATE        what the cleaner moves out of its victim segments, disk to disk
+ *   CKPT_WRITE_CONSOLE   program output held at the snapshot (the root record points at it)
  *   CKPT_COMMIT          checkpoint/writer.c's phases: map, flush, root, flush, superblock
- *   --> CKPT_IDLE: answer the SYNC callers, release, record the frees made meanwhile
+ *   --> durable: release the held output a line at a time, each line recorded in a release
+ *       record (blocks 2 and 3) as soon as it is at the serial port
+ *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile
  *
  * Change lists. Every object changed since the last snapshot is on change
  * list `open_list` (Pages on one list, other types on another), each object
@@ -31,6 +34,7 @@
  */
 #include <stddef.h>
 #include <arch/platform.h>
+#include <checkpoint/format.h>
 #include <checkpoint/writer.h>
 #include <kernel/ckpt.h>
 #include <kernel/stats.h>
@@ -89,6 +93,20 @@ static uint32_t pending_frees[PENDING_FREES], pending_free_count;
 static int frees_lost;                  /* pending_frees overflowed: walk the table next time */
 static uint32_t relocations[RELOCATIONS], relocation_count, relocation_next;
 static uint8_t relocation_block[CAIRN_DISK_BLOCK_SIZE];
+static uint8_t console_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
+static uint32_t console_next;           /* the next block of held output CKPT_WRITE_CONSOLE writes */
+
+/* Release records: which output reached the console (kernel/console.c's recorder). */
+static struct cairn_release_record release_record __attribute__((aligned(16)));
+static uint32_t release_copy = CAIRN_DISK_RELEASE_A;   /* where the next record goes */
+static int release_on;                  /* records are written: a writable store, no write failed */
+static int release_unflushed;           /* a record was written since the last flush */
+
+/* cut=WHERE:N, for tests: where to stop, and at which checkpoint holding output. */
+enum cut_point { CUT_NONE, CUT_DURABLE, CUT_LINE, CUT_RECORDED };
+static enum cut_point cut_where;
+static uint32_t cut_at, cut_seen;       /* N; checkpoints holding output committed this boot */
+static int cut_armed;                   /* the checkpoint being released is the Nth */
 
 /* --- change lists ----------------------------------------------------------------------- */
 
@@ -307,8 +325,11 @@ static void ckpt_phase_snapshot(void)
     uint64_t started = platform_cycles();
     relocation_count = relocation_next = 0;
     /* Every Process and every changed object is written, besides what the cleaner moves. */
+    uint32_t held = console_held_length();
     writer_clean(&writer, stats.processes + changed_pages[open_list].count +
-                 changed_others[open_list].count, ckpt_note_relocation, NULL);
+                 changed_others[open_list].count +
+                 (held + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE,
+                 ckpt_note_relocation, NULL);
     writer_begin(&writer);
     int frozen = open_list;
     open_list ^= 1;
@@ -326,6 +347,9 @@ static void ckpt_phase_snapshot(void)
     root.flags &= ~CAIRN_ROOT_FRESH;
     root.monotonic_ns = time_monotonic_nanoseconds();
     root.wall_ns = time_wall_nanoseconds();
+    root.console = (struct cairn_disk_console){ .position = console_held_position(),
+                                                .length = held };
+    console_next = 0;
     phase = CKPT_WRITE_STAGED;
     snapshot_cycles = platform_cycles();
     uint64_t pause = snapshot_cycles - started;
@@ -378,8 +402,7 @@ static void ckpt_page_moved(uint32_t oid)
 static int ckpt_phase_relocate(void)
 {
     if (relocation_next == relocation_count) {
-        phase = CKPT_COMMIT;
-        writer.phase = WRITER_MAP;
+        phase = CKPT_WRITE_CONSOLE;
         return STORE_OK;
     }
     uint32_t oid = relocations[relocation_next++];
@@ -396,6 +419,27 @@ static int ckpt_phase_relocate(void)
     if (status == STORE_OK && entry.type == CAIRN_TYPE_PAGE)
         ckpt_page_moved(oid);
     return status;
+}
+
+/*
+ * The output held at the snapshot, a block a step. It is still in the
+ * console's ring: held output leaves only when the checkpoint covering it
+ * commits, and this is that checkpoint.
+ */
+static int ckpt_phase_write_console(void)
+{
+    uint32_t offset = console_next * CAIRN_DISK_BLOCK_SIZE;
+    if (offset >= root.console.length) {
+        phase = CKPT_COMMIT;
+        writer.phase = WRITER_MAP;
+        return STORE_OK;
+    }
+    uint32_t length = root.console.length - offset;
+    if (length > CAIRN_DISK_BLOCK_SIZE)
+        length = CAIRN_DISK_BLOCK_SIZE;
+    memset(console_block, 0, sizeof(console_block));
+    console_held_copy(offset, console_block, length);
+    return writer_put_block(&writer, console_block, &root.console.blocks[console_next++]);
 }
 
 /* Frees made during the write-out belong to the next checkpoint: recorded now. */
@@ -423,11 +467,45 @@ static void ckpt_finish(void)
     sched_wake_frame_waiters();     /* the pages written are clean now: evictable */
 }
 
+/* cut=: the power goes, for a test; QEMU exits with every write made so far in the image. */
+static void ckpt_cut(enum cut_point where)
+{
+    if (!cut_armed || cut_where != where)
+        return;
+    static const char *const names[] = { "", "durable", "line", "recorded" };
+    klog(KLOG_INFO, "cut=%s:%u: stopping here, as a power cut would", names[where], cut_at);
+    platform_exit(EXIT_CUT);
+}
+
+/* A flush, so that a real power cut cannot take the records written since the last one. */
+static void ckpt_release_flush(void)
+{
+    if (!release_unflushed)
+        return;
+    release_unflushed = 0;
+    if (blockdev_wait(objstore->device, BLOCK_FLUSH, 0, 0, NULL) != BLOCK_OK) {
+        klog(KLOG_ERROR, "release records: flush failed; no more are written, so after a power "
+             "cut output may be shown twice");
+        release_on = 0;
+    }
+}
+
+/* The checkpoint is durable: its output goes out now, each line recorded. */
+static void ckpt_release_output(void)
+{
+    if (root.console.length)
+        cut_armed = ++cut_seen == cut_at;
+    ckpt_cut(CUT_DURABLE);
+    console_release(writer.epoch);      /* at once: output waits no longer than it must */
+    cut_armed = 0;
+    ckpt_release_flush();
+}
+
 static int ckpt_phase_commit(void)
 {
     int status = writer_commit_step(&writer, &root);
     if (status == STORE_OK && writer.phase == WRITER_DURABLE)
-        console_release(writer.epoch);  /* at once: output waits no longer than it must */
+        ckpt_release_output();
     if (status == STORE_OK && writer.phase == WRITER_COMMITTED)
         ckpt_finish();
     return status;
@@ -465,6 +543,7 @@ static int ckpt_step(void)
     case CKPT_WRITE_STAGED: return ckpt_phase_write_staged();
     case CKPT_WRITE_PAGES: return ckpt_phase_write_pages();
     case CKPT_RELOCATE: return ckpt_phase_relocate();
+    case CKPT_WRITE_CONSOLE: return ckpt_phase_write_console();
     case CKPT_COMMIT: return ckpt_phase_commit();
     case CKPT_IDLE: break;
     }
@@ -497,6 +576,7 @@ static void ckpt_fail(const char *when)
     }
     phase = CKPT_IDLE;
     sched_finish_syncs(CAIRN_E_NOT_DURABLE, ~0ull);
+    release_on = 0;         /* what is shown from here on is in no checkpoint */
     if (console_output_commit()) {
         klog(KLOG_WARNING, "output commit off: no checkpoint can commit the held output now");
         console_set_output_commit(0);
@@ -558,6 +638,121 @@ void ckpt_note_free_oid(uint32_t oid, uint32_t version)
         pending_frees[pending_free_count++] = oid;
     else
         frees_lost = 1;
+}
+
+/* --- release records ---------------------------------------------------------------------- */
+
+/* Made before the line goes out, so that only the write itself follows it. */
+static void ckpt_release_prepare(uint64_t through)
+{
+    if (!release_on)
+        return;
+    memset(&release_record, 0, sizeof(release_record));
+    release_record.released = through;
+    format_seal_block(&release_record, CAIRN_BLOCK_RELEASE, objstore->super.header.epoch,
+                      release_copy);
+}
+
+/* The line is at the serial port: say so on the disk, in the copy not written last. */
+static void ckpt_release_record(void)
+{
+    if (!release_on)
+        return;
+    ckpt_cut(CUT_LINE);
+    if (blockdev_wait(objstore->device, BLOCK_WRITE, release_copy, 1, &release_record) !=
+        BLOCK_OK) {
+        klog(KLOG_ERROR, "release records: writing block %u failed; no more are written, so "
+             "after a power cut output may be shown twice", release_copy);
+        release_on = 0;
+        return;
+    }
+    release_copy = release_copy == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B
+                                                        : CAIRN_DISK_RELEASE_A;
+    release_unflushed = 1;
+    ckpt_cut(CUT_RECORDED);
+    cut_armed = 0;          /* only its first line */
+}
+
+static void ckpt_parse_cut(void)
+{
+    static const char *const names[] = { "durable", "line", "recorded" };
+    if (!config.cut[0])
+        return;
+    const char *colon = strchr(config.cut, ':');
+    for (uint32_t i = 0; colon && i < 3; i++)
+        if (strlen(names[i]) == (size_t)(colon - config.cut) &&
+            memcmp(names[i], config.cut, strlen(names[i])) == 0)
+            cut_where = (enum cut_point)(CUT_DURABLE + i);
+    uint32_t n = 0;
+    const char *digit = colon ? colon + 1 : "";
+    while (*digit >= '0' && *digit <= '9' && n < 100000)
+        n = n * 10 + (uint32_t)(*digit++ - '0');
+    if (cut_where == CUT_NONE || n == 0 || *digit) {
+        klog(KLOG_WARNING, "option 'cut': '%s' is not WHERE:N (WHERE durable, line or "
+             "recorded; N from 1); ignored", config.cut);
+        cut_where = CUT_NONE;
+        return;
+    }
+    cut_at = n;
+    klog(KLOG_INFO, "cut=%s: this boot stops at that point, as a power cut would", config.cut);
+}
+
+/* Both copies say through: a record from a lost future (a newer checkpoint that turned out
+ * unusable) must not hide output of the timeline going on from here. */
+static void ckpt_release_reset(uint64_t through)
+{
+    for (int i = 0; i < 2 && release_on; i++) {
+        ckpt_release_prepare(through);
+        if (blockdev_wait(objstore->device, BLOCK_WRITE, release_copy, 1, &release_record) !=
+            BLOCK_OK) {
+            klog(KLOG_ERROR, "release records: writing block %u failed; no more are written",
+                 release_copy);
+            release_on = 0;
+        }
+        release_copy = release_copy == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B
+                                                            : CAIRN_DISK_RELEASE_A;
+        release_unflushed = 1;
+    }
+}
+
+void ckpt_resume_output(void)
+{
+    static const struct console_recorder recorder = { ckpt_release_prepare, ckpt_release_record };
+    const struct cairn_disk_console *held = &objstore->root.console;
+    uint64_t end = held->position + held->length, released = 0;
+    uint32_t newest = CAIRN_DISK_RELEASE_B;
+    int recorded = store_read_released(objstore, &released, &newest) == STORE_OK;
+    release_on = ckpt_ready;
+    release_copy = newest == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B : CAIRN_DISK_RELEASE_A;
+    console_set_recorder(&recorder);
+    ckpt_parse_cut();
+    uint64_t from = !recorded || released < held->position ? held->position
+                  : released > end ? end : released;
+    console_set_position(from);
+    if (from < end) {
+        klog(KLOG_INFO, "output commit: %llu bytes of output checkpoint %llu held never reached "
+             "the console; showing them now", (unsigned long long)(end - from),
+             (unsigned long long)objstore->root.header.epoch);
+        for (uint64_t at = from; at < end;) {
+            uint32_t index = (uint32_t)((at - held->position) / CAIRN_DISK_BLOCK_SIZE);
+            uint32_t offset = (uint32_t)((at - held->position) % CAIRN_DISK_BLOCK_SIZE);
+            uint64_t left = end - at;
+            uint32_t length = CAIRN_DISK_BLOCK_SIZE - offset;
+            if (length > left)
+                length = (uint32_t)left;
+            if (store_read_console(objstore, &objstore->root, index, console_block) != STORE_OK) {
+                klog(KLOG_ERROR, "output commit: %llu bytes of held output are lost: %s",
+                     (unsigned long long)left, objstore->error);
+                console_set_position(end);
+                break;
+            }
+            console_show_stored((const char *)console_block + offset, length);
+            at += length;
+        }
+    }
+    if (recorded && released > end)
+        ckpt_release_reset(end);
+    ckpt_release_flush();
 }
 
 /* --- setup and triggers ---------------------------------------------------------------------- */

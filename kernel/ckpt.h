@@ -18,6 +18,7 @@ enum ckpt_phase {
     CKPT_WRITE_STAGED,          /* the small objects the pause copied */
     CKPT_WRITE_PAGES,           /* the frozen pages */
     CKPT_RELOCATE,              /* the cleaner's victims, copied block to block */
+    CKPT_WRITE_CONSOLE,         /* the program output held at the snapshot */
     CKPT_COMMIT,                /* the writer's commit phases (checkpoint/writer.h) */
 };
 
@@ -30,6 +31,10 @@ void ckpt_maybe(int idle);
 
 /* Turns output commit on or off from the option and whether checkpoints can be taken; logs it. */
 void ckpt_setup_output_commit(void);
+
+/* At boot, after ckpt_setup_output_commit: shows the output the resumed checkpoint held that
+ * the release records say never reached the console. */
+void ckpt_resume_output(void);
 
 /* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
 int ckpt_enabled(void);

@@ -38,6 +38,11 @@ const struct option config_options[] = {
     { "boot", OPTION_STRING, "disk", 0, 0,
       "where the system comes from: 'disk' (the store) or 'modules' (GRUB modules, nothing kept)",
       config.boot },
+    { "cut", OPTION_STRING, "", 0, 0,
+      "stop the machine as a power cut would, for tests: WHERE:N at the Nth checkpoint of this "
+      "boot that holds output; WHERE is durable (committed, none of its output shown), line (its "
+      "first line at the serial port, not yet recorded) or recorded (that line recorded)",
+      config.cut },
     { "diskbench", OPTION_INT, "0", 0, 4096,
       "measure the disk's sequential bandwidth over its first N MiB (overwriting them), "
       "then exit; 0: off", &config.diskbench },

@@ -21,6 +21,7 @@ struct kernel_config {
     int output_commit;                  /* hold program output until its checkpoint commits */
     long ckpt_output_delay;             /* ms held output may wait before it starts a checkpoint */
     char boot[OPTION_STRING_SIZE];      /* where the system comes from: "disk" or "modules" */
+    char cut[OPTION_STRING_SIZE];       /* "WHERE:N": stop as a power cut would, for tests */
 };
 
 extern struct kernel_config config;

@@ -9,9 +9,16 @@
  * checkpoint covering the state that wrote it is durable, so no observer
  * ever sees output from a state a power cut then erases; after a cut the
  * program resumes from that checkpoint and writes the same bytes again.
- * The held ring lives only in RAM: output held when the power goes is
- * simply written again by the resumed program. With output_commit=off, or
- * when no checkpoint can be taken, program output goes out at once.
+ * With output_commit=off, or when no checkpoint can be taken, program
+ * output goes out at once.
+ *
+ * Output a checkpoint holds (written before its snapshot, not yet shown)
+ * is part of the checkpoint, and the recorder (kernel/ckpt.c) notes on the
+ * disk each line that reaches the serial port. A system resumed from a
+ * checkpoint whose output the power cut kept from the port shows what the
+ * records do not cover (console_show_stored), so no line is lost between
+ * a commit and its release. Stream positions count held program bytes
+ * since the image was made.
  *
  * The two streams never share a line: the kernel's lines carry the "[k] "
  * mark, and a kernel line that comes while a program's line is unfinished
@@ -45,6 +52,8 @@ static struct held_mark {
 } marks[HELD_MARKS];
 static uint32_t mark_count;
 static int holding = 1;         /* output commit on */
+static uint64_t held_position;  /* stream position of held_tail */
+static struct console_recorder recorder;
 
 /* Where each stream stands on its current line. */
 static int kernel_mid_line, program_mid_line;
@@ -118,16 +127,50 @@ void console_program_write(const char *text, size_t length, uint64_t epoch)
     }
 }
 
-/* Writes the held bytes up to end (a ring position) to the port. */
+/* Bytes from held_tail up to and with the next newline, or up to end. */
+static uint32_t console_held_line(uint32_t end)
+{
+    uint32_t length = 0;
+    while (held_tail + length != end)
+        if (held[(held_tail + length++) % HELD_SIZE] == '\n')
+            break;
+    return length;
+}
+
+/* Writes the held bytes [held_tail, held_tail + length) to one device. */
+static void console_held_out(void (*write)(const char *, size_t), uint32_t length)
+{
+    uint32_t offset = held_tail % HELD_SIZE;
+    uint32_t first = length < HELD_SIZE - offset ? length : HELD_SIZE - offset;
+    write(held + offset, first);
+    if (length > first)
+        write(held, length - first);
+}
+
+/*
+ * Writes the held bytes up to end (a ring position) to the port, a line at a
+ * time: each line goes to the serial port, is recorded, then goes to the
+ * screen (which is slow to scroll), so that little time passes between a
+ * line reaching the port and the record saying so.
+ */
 static void console_release_to(uint32_t end)
 {
     while (held_tail != end) {
-        uint32_t offset = held_tail % HELD_SIZE;
-        uint32_t chunk = end - held_tail;
-        if (chunk > HELD_SIZE - offset)
-            chunk = HELD_SIZE - offset;
-        console_emit_program(held + offset, chunk);
-        held_tail += chunk;
+        uint32_t length = console_held_line(end);
+        if (recorder.prepare)
+            recorder.prepare(held_position + length);
+        if (kernel_mid_line) {
+            platform_console_write("\n", 1);
+            kernel_mid_line = 0;
+        }
+        console_held_out(platform_serial_write, length);
+        if (recorder.record)
+            recorder.record();
+        console_held_out(platform_screen_write, length);
+        program_mid_line = held[(held_tail + length - 1) % HELD_SIZE] != '\n';
+        held_tail += length;
+        held_position += length;
+        console_bytes_released += length;
     }
 }
 
@@ -159,6 +202,45 @@ void console_release_all(void)
 {
     console_release_to(held_head);
     mark_count = 0;
+}
+
+void console_set_recorder(const struct console_recorder *new_recorder)
+{
+    recorder = *new_recorder;
+}
+
+uint64_t console_held_position(void)
+{
+    return held_position;
+}
+
+uint32_t console_held_length(void)
+{
+    return held_head - held_tail;
+}
+
+void console_held_copy(uint32_t offset, void *buffer, uint32_t length)
+{
+    for (uint32_t i = 0; i < length; i++)
+        ((char *)buffer)[i] = held[(held_tail + offset + i) % HELD_SIZE];
+}
+
+void console_set_position(uint64_t position)
+{
+    held_position = position;
+}
+
+void console_show_stored(const char *text, uint32_t length)
+{
+    while (length) {
+        uint32_t chunk = length < console_held_room() ? length : console_held_room();
+        for (uint32_t i = 0; i < chunk; i++)
+            held[(held_head + i) % HELD_SIZE] = text[i];
+        held_head += chunk;
+        console_release_to(held_head);
+        text += chunk;
+        length -= chunk;
+    }
 }
 
 int console_held_waiting(uint64_t *since_ns)

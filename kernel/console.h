@@ -17,6 +17,29 @@ uint32_t console_held_room(void);
 void console_release(uint64_t committed_epoch);
 void console_release_all(void);
 
+/*
+ * Told of every line of held output the port gets: prepare(through) before
+ * the line goes out (through: the stream position just past it), record()
+ * once it is at the serial port, before it goes to the screen. Either may be
+ * NULL.
+ */
+struct console_recorder {
+    void (*prepare)(uint64_t through);
+    void (*record)(void);
+};
+void console_set_recorder(const struct console_recorder *recorder);
+
+/* For a snapshot: the stream position of the first byte held, how many bytes are held, and a
+ * copy of length of them from offset. */
+uint64_t console_held_position(void);
+uint32_t console_held_length(void);
+void console_held_copy(uint32_t offset, void *buffer, uint32_t length);
+
+/* At boot, before any program writes: the stream position of the next byte, then bytes a
+ * resumed checkpoint held that never reached the port, shown at once (they are durable). */
+void console_set_position(uint64_t position);
+void console_show_stored(const char *text, uint32_t length);
+
 /* Is output held, and since when (monotonic ns)? For the output_delay trigger. */
 int console_held_waiting(uint64_t *since_ns);
 

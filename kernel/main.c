@@ -76,6 +76,8 @@ void kernel_main(struct boot_info *info)
     else
         fatal("option 'boot' must be 'disk' or 'modules', not '%s'", config.boot);
     ckpt_setup_output_commit();
+    if (objstore)
+        ckpt_resume_output();
     programs_start(info);
     monitor_run();
 }

@@ -8,6 +8,7 @@ enum exit_status {
     EXIT_TEST_FAILURE = 1,      /* an in-kernel test failed */
     EXIT_FATAL = 2,             /* fatal(): a clear, expected stop (bad image, no disk...) */
     EXIT_PANIC = 3,             /* a kernel fault or broken invariant */
+    EXIT_CUT = 4,               /* cut=: the machine stopped on purpose, as a power cut would */
 };
 
 void panic_at(const char *file, int line, const char *format, ...)

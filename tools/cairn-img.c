@@ -204,6 +204,23 @@ static void print_segments(struct image_check *check)
     free(previous);
 }
 
+/* The output the checkpoint held, and how much of it the release records say was shown. */
+static void print_console(const struct cairn_root_record *root)
+{
+    uint64_t end = root->console.position + root->console.length, released;
+    uint32_t newest;
+    printf("held output: %u bytes (stream bytes %llu to %llu)", root->console.length,
+           (unsigned long long)root->console.position, (unsigned long long)end);
+    if (store_read_released(&store, &released, &newest) != STORE_OK) {
+        printf("; no release record: a boot shows all of it\n");
+        return;
+    }
+    uint64_t from = released < root->console.position ? root->console.position
+                  : released > end ? end : released;
+    printf("; release record (block %u): shown up to byte %llu, so a boot shows %llu bytes\n",
+           newest, (unsigned long long)released, (unsigned long long)(end - from));
+}
+
 static int command_info(struct image_check *check)
 {
     const struct cairn_root_record *root = &store.root;
@@ -235,6 +252,7 @@ static int command_info(struct image_check *check)
         printf("data: %u pages from OID %u, checksum %#llx\n", root->data.page_count,
                root->data.first_page, (unsigned long long)root->data.checksum);
     printf("processes to resume: %u\n", root->process_count);
+    print_console(root);
     if (scan_roots(check) != 0)
         return 1;
     count_written(check);

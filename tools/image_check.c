@@ -88,8 +88,9 @@ static int check_reserve(struct image_check *check, uint32_t oid_limit)
 
 static const char *reference_name(uint8_t kind)
 {
-    static const char *const names[] = { "nothing", "the root record", "the object map", "OID" };
-    return names[kind < 4 ? kind : 0];
+    static const char *const names[] = { "nothing", "the root record", "the object map", "OID",
+                                         "held console output block" };
+    return names[kind < 5 ? kind : 0];
 }
 
 /* Notes that the checkpoint refers to block; two references to one block are a problem (0). */
@@ -331,6 +332,19 @@ static void check_root_references(struct image_check *check)
         check_root_pages(check, root->data.first_page, root->data.page_count, "data set");
 }
 
+/* The program output the checkpoint holds: its blocks, each with the CRC32C the root gave it. */
+static void check_console(struct image_check *check, const struct cairn_root_record *root)
+{
+    static uint8_t block[CAIRN_DISK_BLOCK_SIZE];
+    uint32_t used = (root->console.length + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    for (uint32_t i = 0; i < used && i < CAIRN_DISK_CONSOLE_BLOCKS; i++) {
+        if (!check_reference(check, root->console.blocks[i].block, REFERENCE_CONSOLE, i))
+            continue;
+        if (store_read_console(check->store, root, i, block) != STORE_OK)
+            check_problem(check, "%s", check->store->error);
+    }
+}
+
 /* The writer appends up to the root record: the rest of the root's segment is unwritten. */
 static void check_log_head(struct image_check *check)
 {
@@ -407,6 +421,7 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
     for (uint64_t oid = 1; oid < limit; oid++)
         if (check->known[oid])
             check_object(check, oid);
+    check_console(check, root);
     check_log_head(check);
     check_root_references(check);
     check_reachability(check);

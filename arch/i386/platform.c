@@ -54,6 +54,16 @@ void platform_console_write(const char *text, size_t length)
     vga_write(text, length);
 }
 
+void platform_serial_write(const char *text, size_t length)
+{
+    uart_write(text, length);
+}
+
+void platform_screen_write(const char *text, size_t length)
+{
+    vga_write(text, length);
+}
+
 uint64_t platform_ticks(void)
 {
     uint32_t flags = cpu_eflags();

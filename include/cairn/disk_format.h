@@ -3,13 +3,15 @@
  *
  *   block 0        superblock A      \  the newer valid one names the newest
  *   block 1        superblock B      /  root record; they alternate
- *   blocks 2..15   reserved (zero)
+ *   blocks 2, 3    release records: how much program output has reached the console
+ *   blocks 4..15   reserved (zero)
  *   blocks 16..    the log: segments of segment_blocks blocks, written in order
  *
  *   superblock --> root record --> object map (radix tree of map blocks)
  *                      |                --> OID: block, CRC32C, version, type
  *                      +--> programs (name, first Page OID, length)
  *                      +--> processes to resume (OIDs)
+ *                      +--> held console output (raw blocks in the log)
  *
  * All fields are little-endian and fixed-width. Every metadata block starts
  * with struct cairn_block_header (magic, type, CRC32C of the block, epoch,
@@ -29,6 +31,8 @@
 #define CAIRN_DISK_BLOCK_SIZE 4096u
 #define CAIRN_DISK_SUPERBLOCK_A 0u
 #define CAIRN_DISK_SUPERBLOCK_B 1u
+#define CAIRN_DISK_RELEASE_A 2u
+#define CAIRN_DISK_RELEASE_B 3u
 #define CAIRN_DISK_LOG_START 16u
 #define CAIRN_DISK_SEGMENT_BLOCKS 256u        /* 1 MiB segments */
 
@@ -42,6 +46,7 @@ enum cairn_block_type {
     CAIRN_BLOCK_MAP_LEAF = 3,
     CAIRN_BLOCK_MAP_INTERIOR = 4,
     CAIRN_BLOCK_OBJECT = 5,         /* a Process, Endpoint or Bank record */
+    CAIRN_BLOCK_RELEASE = 6,        /* a release record (blocks 2 and 3) */
 };
 
 struct cairn_block_header {
@@ -127,6 +132,22 @@ _Static_assert(sizeof(struct cairn_disk_data) == 16, "data entry");
 
 #define CAIRN_ROOT_FRESH 1u         /* never booted: apply run= */
 
+#define CAIRN_DISK_CONSOLE_BLOCKS 16u  /* 64 KiB: the kernel's whole ring of held output */
+
+/*
+ * Program output a checkpoint holds (output commit): written before its
+ * snapshot and not yet shown then. A resumed system shows what of it the
+ * release records do not cover. Positions count held program output bytes
+ * since the image was made.
+ */
+struct cairn_disk_console {
+    uint64_t position;              /* stream position of the first byte */
+    uint32_t length;                /* bytes; at most CAIRN_DISK_CONSOLE_BLOCKS * 4096 */
+    uint32_t reserved;
+    struct cairn_block_pointer blocks[CAIRN_DISK_CONSOLE_BLOCKS];   /* raw bytes in the log */
+};
+_Static_assert(sizeof(struct cairn_disk_console) == 144, "held console output");
+
 struct cairn_root_record {
     struct cairn_block_header header;   /* CAIRN_BLOCK_ROOT */
     uint64_t oid_limit;             /* OIDs below this are described by the map */
@@ -145,7 +166,8 @@ struct cairn_root_record {
     struct cairn_disk_program programs[CAIRN_DISK_PROGRAMS];
     uint32_t processes[CAIRN_DISK_PROCESSES];   /* OIDs of the processes to resume */
     uint64_t wall_ns;               /* the wall clock at this checkpoint, ns since 1970 (0: unknown) */
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 8];
+    struct cairn_disk_console console; /* output held at this checkpoint (zero: none) */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 8 - 144];
 };
 _Static_assert(sizeof(struct cairn_root_record) == CAIRN_DISK_BLOCK_SIZE, "root record");
 
@@ -195,6 +217,18 @@ struct cairn_object_record {
     uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 32 - 552 - 16 - 1024 - 48];
 };
 _Static_assert(sizeof(struct cairn_object_record) == CAIRN_DISK_BLOCK_SIZE, "object record");
+
+/*
+ * A release record (blocks 2 and 3, written in turn): program output before
+ * `released` has reached the console. The kernel writes one after each line
+ * of held output it shows; the valid copy with the larger `released` counts.
+ */
+struct cairn_release_record {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_RELEASE; epoch: the checkpoint in force */
+    uint64_t released;              /* stream position just past the last byte shown */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 8];
+};
+_Static_assert(sizeof(struct cairn_release_record) == CAIRN_DISK_BLOCK_SIZE, "release record");
 
 /* Map entry flags of a Space node: its level (0 root, 1, 2 leaf). */
 #define CAIRN_MAP_FLAGS_LEVEL_MASK 3u

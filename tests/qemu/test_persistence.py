@@ -68,6 +68,32 @@ def test_image_copied_elsewhere_resumes_with_other_memory(tmp_path, boot, mem):
     assert numbers[-1] - 3 <= int(match.group(1)) <= numbers[-1] + 1, guest.describe()
 
 
+@pytest.mark.parametrize("where, repeats", [("durable", 0), ("recorded", 0), ("line", 1)])
+def test_output_of_a_checkpoint_cut_before_its_release_appears_once(tmp_path, boot, where,
+                                                                     repeats):
+    """cut=WHERE:5 stops the machine while the 5th checkpoint holding output is being released:
+    durable (committed, nothing shown), line (its first line at the serial port, the release
+    record not yet written) or recorded (that record written). The next boot shows what the
+    records do not cover. Only a cut between a line and its record repeats that one line: the
+    window docs/abi.md describes."""
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    first = boot(disk=image, snapshot=False, cmdline="run=counter cut=%s:5" % where)
+    assert first.wait_exit() == 4, first.describe()
+    assert re.search(r"^cut=%s:5: stopping here" % where, first.output, re.M), first.describe()
+    before = powercut.counter_numbers(first.output.encode())
+    second = boot(disk=image, snapshot=False)
+    second.expect(r"^resumed checkpoint epoch \d+")
+    second.expect(r"^counter: %d$" % (before[-1] + 5), timeout=20)
+    after = powercut.counter_numbers(second.output.encode())
+    seen = before + after
+    assert sorted(set(seen)) == list(range(1, max(seen) + 1)), (seen, second.describe())
+    assert len(seen) - len(set(seen)) == repeats, (seen, second.describe())
+    shown = re.search(r"^output commit: \d+ bytes of output checkpoint \d+ held never reached "
+                      r"the console; showing them now$", second.output, re.M)
+    assert shown or where == "recorded", second.describe()
+
+
 def test_sync_makes_state_durable_before_it_returns(tmp_path, boot):
     """With no periodic checkpoints, only SYNC writes; what was synced survives a power cut."""
     image = tmp_path / "system.img"

@@ -12,7 +12,9 @@
  * store code must recover the last durably committed checkpoint (or the next,
  * if its superblock reached the disk), with every object equal to the model
  * of that checkpoint; the checkpoint before it, the fallback, is checked too,
- * and no pending write may touch a block either of them needs.
+ * and no pending write may touch a block either of them needs. Each
+ * checkpoint also holds up to three blocks of console output (as the kernel's
+ * held program output), checked the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +117,21 @@ static void image_fresh(uint8_t *blocks)
     format_seal_block(super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
 }
 
+/* The console output checkpoint epoch holds: its length and its bytes. */
+enum { CONSOLE_MAX = 3 * BLOCK_SIZE };
+
+static uint32_t console_length(uint64_t epoch)
+{
+    return (uint32_t)(epoch * 1531u % (CONSOLE_MAX + 1));
+}
+
+static void console_fill(uint8_t *block, uint64_t epoch, uint32_t index)
+{
+    memset(block, 0, BLOCK_SIZE);
+    for (uint32_t i = 0; i < BLOCK_SIZE && index * BLOCK_SIZE + i < console_length(epoch); i++)
+        block[i] = (uint8_t)('a' + (epoch + index * BLOCK_SIZE + i) % 26);
+}
+
 static struct writer writer;
 static uint8_t *relocated;
 
@@ -131,7 +148,8 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
 {
     memset(relocated, 0, OBJECTS + 1);
     /* The hot set and about one in 60 of the rest change each checkpoint. */
-    writer_clean(&writer, HOT_OBJECTS / 2 + OBJECTS / 30, relocate, NULL);
+    writer_clean(&writer, HOT_OBJECTS / 2 + OBJECTS / 30 + CONSOLE_MAX / BLOCK_SIZE, relocate,
+                 NULL);
     writer_begin(&writer);
     for (uint32_t oid = 1; oid <= OBJECTS; oid++) {
         /* A hot set changes often; the rest is written once and then rarely, so the
@@ -159,6 +177,16 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
     }
     static struct cairn_root_record root;
     root = writer.store->root;
+    memset(&root.console, 0, sizeof(root.console));
+    root.console.position = (uint64_t)epoch * CONSOLE_MAX;
+    root.console.length = console_length(epoch);
+    for (uint32_t i = 0; i * BLOCK_SIZE < root.console.length; i++) {
+        console_fill(block_buffer, epoch, i);
+        if (writer_put_block(&writer, block_buffer, &root.console.blocks[i]) != STORE_OK) {
+            printf("    epoch %u: %s\n", epoch, writer.error);
+            return 0;
+        }
+    }
     if (writer_commit(&writer, &root) != STORE_OK) {
         uint32_t live = 0, counted = 0;
         for (uint32_t oid = 1; oid <= OBJECTS; oid++)
@@ -180,6 +208,21 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
 static int checkpoint_matches(struct store *store, uint64_t epoch, char *why)
 {
     static uint8_t data[BLOCK_SIZE] __attribute__((aligned(16)));
+    if (epoch > 1 && (store->root.console.length != console_length(epoch) ||
+                      store->root.console.position != epoch * CONSOLE_MAX)) {
+        sprintf(why, "epoch %llu holds %u bytes of console output, not %u",
+                (unsigned long long)epoch, store->root.console.length, console_length(epoch));
+        return 0;
+    }
+    for (uint32_t i = 0; epoch > 1 && i * BLOCK_SIZE < console_length(epoch); i++) {
+        console_fill(block_buffer, epoch, i);
+        if (store_read_console(store, &store->root, i, data) != STORE_OK ||
+            memcmp(data, block_buffer, BLOCK_SIZE) != 0) {
+            sprintf(why, "epoch %llu: console block %u is wrong: %s", (unsigned long long)epoch,
+                    i, store->error);
+            return 0;
+        }
+    }
     for (uint32_t oid = 1; oid <= OBJECTS && epoch > 1; oid++) {
         struct cairn_map_entry entry;
         uint32_t written = model[epoch][oid];
@@ -478,4 +521,36 @@ UNIT_TEST(crash_points_recover_a_committed_checkpoint)
     free(read);
     free(used_newest);
     free(used_older);
+}
+
+/* Release records: the valid copy with more output shown counts; a damaged copy is passed over. */
+UNIT_TEST(release_record_newest_valid_copy_counts)
+{
+    static uint8_t blocks[DEVICE_BLOCKS * BLOCK_SIZE];
+    static struct operation log[16];
+    static struct ram_device ram;
+    static struct store store;
+    struct cairn_release_record *a = (void *)(blocks + CAIRN_DISK_RELEASE_A * BLOCK_SIZE);
+    struct cairn_release_record *b = (void *)(blocks + CAIRN_DISK_RELEASE_B * BLOCK_SIZE);
+    uint64_t released = 0;
+    uint32_t newest = 0;
+    image_fresh(blocks);
+    ram_init(&ram, blocks, log);
+    UNIT_ASSERT(store_open(&store, &ram.device) == STORE_OK);
+    UNIT_EXPECT_INT_EQ(store_read_released(&store, &released, &newest), STORE_NOT_FOUND);
+    a->released = 700;
+    format_seal_block(a, CAIRN_BLOCK_RELEASE, 1, CAIRN_DISK_RELEASE_A);
+    b->released = 900;
+    format_seal_block(b, CAIRN_BLOCK_RELEASE, 1, CAIRN_DISK_RELEASE_B);
+    UNIT_EXPECT_INT_EQ(store_read_released(&store, &released, &newest), STORE_OK);
+    UNIT_EXPECT_INT_EQ(released, 900);
+    UNIT_EXPECT_INT_EQ(newest, CAIRN_DISK_RELEASE_B);
+    b->reserved[10] ^= 1;                   /* torn: the other copy counts */
+    UNIT_EXPECT_INT_EQ(store_read_released(&store, &released, &newest), STORE_OK);
+    UNIT_EXPECT_INT_EQ(released, 700);
+    UNIT_EXPECT_INT_EQ(newest, CAIRN_DISK_RELEASE_A);
+    format_seal_block(b, CAIRN_BLOCK_RELEASE, 1, CAIRN_DISK_RELEASE_A);   /* misplaced */
+    UNIT_EXPECT_INT_EQ(store_read_released(&store, &released, &newest), STORE_OK);
+    UNIT_EXPECT_INT_EQ(newest, CAIRN_DISK_RELEASE_A);
+    UNIT_EXPECT_INT_EQ(released, 700);
 }

@@ -62,3 +62,25 @@ UNIT_TEST(root_oid_limit_beyond_its_map_depth_is_refused)
     root.map_depth = 1;
     UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
 }
+
+/* Held console output: at most 64 KiB, its blocks in the log, no pointer beyond its length. */
+UNIT_TEST(root_console_output_out_of_bounds_is_refused)
+{
+    make_sound_root();
+    root.console.length = 5000;                 /* two blocks */
+    root.console.blocks[0].block = 30;
+    root.console.blocks[1].block = 31;
+    UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.console.blocks[1].block = 3;           /* a release record's block: not in the log */
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    UNIT_EXPECT(strstr(why, "console output") != NULL);
+    root.console.blocks[1].block = 31;
+    root.console.blocks[2].crc32c = 1;          /* a third pointer for two blocks of bytes */
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.console.blocks[2].crc32c = 0;
+    root.console.length = CAIRN_DISK_CONSOLE_BLOCKS * 4096 + 1;
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.console.length = 0;
+    root.console.blocks[0].block = root.console.blocks[1].block = 0;
+    UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
+}

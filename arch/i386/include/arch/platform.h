@@ -12,8 +12,10 @@ void platform_init_interrupts(uint32_t tick_hz);
 /* Turns on paging with the kernel's identity map of [0, direct_map_limit). */
 void platform_init_paging(uint32_t direct_map_limit);
 
-/* Writes to every console device (serial and VGA). */
+/* Writes to every console device (serial and VGA); or to the serial port, or the screen, alone. */
 void platform_console_write(const char *text, size_t length);
+void platform_serial_write(const char *text, size_t length);
+void platform_screen_write(const char *text, size_t length);
 
 /* Ticks since boot and their rate. */
 uint64_t platform_ticks(void);
