@@ -60,7 +60,7 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 .PHONY: all user run gdb test bench soak unit-tests clean clean-image deps crashtest fuzz \
 	fuzz-targets
 all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/cairn.iso $(BUILD)/fresh.img $(BUILD)/cairn-img \
-	$(BUILD)/crash-explore
+	$(BUILD)/crash-explore $(BUILD)/window-shim.so
 user: $(USER_ELFS)
 
 # Installs (as root) or names (otherwise) the Debian packages that are missing.
@@ -197,6 +197,11 @@ $(BUILD)/cairn-img: $(BUILD)/tool/tools/cairn-img.c.o $(BUILD)/tool/tools/image_
 $(BUILD)/crash-explore: $(BUILD)/tool/tools/crash-explore.c.o $(BUILD)/tool/tools/image_check.c.o \
 		$(TOOL_COMMON_OBJECTS)
 	$(HOSTCC) -o $@ $^
+
+# Loaded into QEMU by tools/bench to time the output window (see the file).
+$(BUILD)/window-shim.so: tools/window-shim.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 # The first-boot image: every user program, no data set.
 $(BUILD)/fresh.img: $(BUILD)/mkimage $(USER_ELFS)
