@@ -94,7 +94,7 @@ static int frees_lost;                  /* pending_frees overflowed: walk the ta
 static uint32_t relocations[RELOCATIONS], relocation_count, relocation_next;
 static uint8_t relocation_block[CAIRN_DISK_BLOCK_SIZE];
 static uint8_t console_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
-static uint32_t console_next;           /* the next block of held output CKPT_WRITE_CONSOLE writes */
+static uint32_t console_next;           /* the next held-output block to write */
 
 /* Release records: which output reached the console (kernel/console.c's recorder). */
 static struct cairn_release_record release_record __attribute__((aligned(16)));
@@ -715,6 +715,34 @@ static void ckpt_release_reset(uint64_t through)
     }
 }
 
+/* Reads the block of held output holding stream position at into console_block; returns
+ * how many of its bytes from at on are held output (0: it failed its check). */
+static uint32_t ckpt_held_read(const struct cairn_disk_console *held, uint64_t at, uint64_t end)
+{
+    uint32_t index = (uint32_t)((at - held->position) / CAIRN_DISK_BLOCK_SIZE);
+    uint32_t offset = (uint32_t)((at - held->position) % CAIRN_DISK_BLOCK_SIZE);
+    if (store_read_console(objstore, &objstore->root, index, console_block) != STORE_OK)
+        return 0;
+    uint32_t length = CAIRN_DISK_BLOCK_SIZE - offset;
+    return end - at < length ? (uint32_t)(end - at) : length;
+}
+
+/* Are all the blocks held output [from, end) lies in sound? Says what is lost when not. */
+static int ckpt_held_output_readable(const struct cairn_disk_console *held, uint64_t from,
+                                     uint64_t end)
+{
+    for (uint64_t at = from; at < end;) {
+        uint32_t length = ckpt_held_read(held, at, end);
+        if (!length) {
+            klog(KLOG_ERROR, "output commit: %llu bytes of held output are lost: %s",
+                 (unsigned long long)(end - from), objstore->error);
+            return 0;
+        }
+        at += length;
+    }
+    return 1;
+}
+
 void ckpt_resume_output(void)
 {
     static const struct console_recorder recorder = { ckpt_release_prepare, ckpt_release_record };
@@ -729,23 +757,15 @@ void ckpt_resume_output(void)
     uint64_t from = !recorded || released < held->position ? held->position
                   : released > end ? end : released;
     console_set_position(from);
-    if (from < end) {
+    if (from < end && !ckpt_held_output_readable(held, from, end))
+        console_set_position(end);
+    else if (from < end) {
         klog(KLOG_INFO, "output commit: %llu bytes of output checkpoint %llu held never reached "
              "the console; showing them now", (unsigned long long)(end - from),
              (unsigned long long)objstore->root.header.epoch);
         for (uint64_t at = from; at < end;) {
-            uint32_t index = (uint32_t)((at - held->position) / CAIRN_DISK_BLOCK_SIZE);
             uint32_t offset = (uint32_t)((at - held->position) % CAIRN_DISK_BLOCK_SIZE);
-            uint64_t left = end - at;
-            uint32_t length = CAIRN_DISK_BLOCK_SIZE - offset;
-            if (length > left)
-                length = (uint32_t)left;
-            if (store_read_console(objstore, &objstore->root, index, console_block) != STORE_OK) {
-                klog(KLOG_ERROR, "output commit: %llu bytes of held output are lost: %s",
-                     (unsigned long long)left, objstore->error);
-                console_set_position(end);
-                break;
-            }
+            uint32_t length = ckpt_held_read(held, at, end);
             console_show_stored((const char *)console_block + offset, length);
             at += length;
         }

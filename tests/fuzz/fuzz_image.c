@@ -7,8 +7,9 @@
  *
  * Blocks not given read as zeros. tests/fuzz/corpus/ holds small real images in this form
  * (tests/fuzz/make-seed turns an image file into one). Built twice: FUZZ_RECOVERY runs the
- * kernel's recovery (store_open, then writer_load_map over both checkpoints), otherwise
- * store_open, map lookups of every OID, object reads, and the full check of cairn-img verify.
+ * kernel's recovery (store_open, the release records, then writer_load_map over both
+ * checkpoints), otherwise store_open, the release records, map lookups of every OID, object
+ * reads, and the full check of cairn-img verify (which reads the held console output).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +89,9 @@ static void reseal_type(uint32_t type)
         } else if (type == CAIRN_BLOCK_ROOT) {
             struct cairn_root_record *root = (void *)blocks[i];
             root->map_root.crc32c = crc_of(root->map_root.block);
+            for (uint32_t c = 0; c < CAIRN_DISK_CONSOLE_BLOCKS; c++)
+                if (root->console.blocks[c].block)
+                    root->console.blocks[c].crc32c = crc_of(root->console.blocks[c].block);
         } else if (type == CAIRN_BLOCK_SUPERBLOCK) {
             struct cairn_superblock *super = (void *)blocks[i];
             super->root.crc32c = crc_of(super->root.block);
@@ -99,6 +103,7 @@ static void reseal_type(uint32_t type)
 static void reseal_all(void)
 {
     reseal_type(CAIRN_BLOCK_OBJECT);
+    reseal_type(CAIRN_BLOCK_RELEASE);
     reseal_type(CAIRN_BLOCK_MAP_LEAF);
     for (uint32_t level = 0; level < CAIRN_MAP_MAX_DEPTH; level++)
         reseal_type(CAIRN_BLOCK_MAP_INTERIOR);
@@ -175,7 +180,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!load_input(data, size))
         return 0;
-    if (store_open(&store, &fuzz_device) == STORE_OK)
+    if (store_open(&store, &fuzz_device) == STORE_OK) {
+        uint64_t released;
+        uint32_t newest;
+        store_read_released(&store, &released, &newest);    /* as a boot does */
         recover();
+    }
     return 0;
 }

@@ -5,6 +5,7 @@ import importlib.util
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,37 @@ def test_output_of_a_checkpoint_cut_before_its_release_appears_once(tmp_path, bo
     shown = re.search(r"^output commit: \d+ bytes of output checkpoint \d+ held never reached "
                       r"the console; showing them now$", second.output, re.M)
     assert shown or where == "recorded", second.describe()
+
+
+ROOT_CONSOLE_BLOCKS_OFFSET = 3720      # struct cairn_root_record: console.blocks[0]
+
+
+def test_held_output_with_a_bad_checksum_is_reported_not_shown(tmp_path, boot):
+    """The disk is untrusted: held output whose block fails its CRC32C is not shown; the boot
+    says how many bytes are lost and goes on, and cairn-img verify names the block."""
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    first = boot(disk=image, snapshot=False, cmdline="run=counter cut=durable:3")
+    assert first.wait_exit() == 4, first.describe()
+    info = subprocess.run([str(ROOT / "build" / "cairn-img"), "info", str(image)],
+                          capture_output=True, text=True, timeout=60).stdout
+    root = int(re.search(r"root record at block (\d+)", info).group(1))
+    assert re.search(r"^held output: \d+ bytes .* a boot shows [1-9]\d* bytes$", info, re.M), info
+    data = bytearray(image.read_bytes())
+    block = struct.unpack_from("<I", data, root * BLOCK + ROOT_CONSOLE_BLOCKS_OFFSET)[0]
+    assert block >= 16, (root, block)
+    data[block * BLOCK] ^= 0x20                # "counter" -> "Counter": still text, wrong CRC
+    image.write_bytes(bytes(data))
+    verify = subprocess.run([str(ROOT / "build" / "cairn-img"), "verify", str(image)],
+                            capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 1, verify.stdout
+    assert "held console output at block %d: bad checksum" % block in verify.stdout, verify.stdout
+    second = boot(disk=image, snapshot=False)
+    second.expect(r"^error: output commit: \d+ bytes of held output are lost: "
+                  r"held console output at block %d: bad checksum$" % block)
+    second.expect(r"^counter: \d+$", timeout=20)
+    assert "Counter" not in second.output, second.describe()
+    assert "showing them now" not in second.output, second.describe()
 
 
 def test_sync_makes_state_durable_before_it_returns(tmp_path, boot):
