@@ -335,6 +335,16 @@ static void writer_set_entry(struct writer *writer, uint64_t oid, struct cairn_m
         writer->oid_limit = (uint32_t)oid + 1;
 }
 
+int writer_put_block(struct writer *writer, const void *block, struct cairn_block_pointer *pointer)
+{
+    uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
+    uint32_t number = writer_append(writer, block);
+    if (!number)
+        return STORE_IO_ERROR;
+    *pointer = (struct cairn_block_pointer){ number, crc };
+    return STORE_OK;
+}
+
 int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type,
                       uint8_t flags, void *block, int is_record)
 {
@@ -348,21 +358,11 @@ int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uin
         return STORE_IO_ERROR;
     if (is_record)
         format_seal_block(block, CAIRN_BLOCK_OBJECT, writer->epoch, next);
-    uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
-    uint32_t number = writer_append(writer, block);
-    if (!number)
+    struct cairn_block_pointer written;
+    if (writer_put_block(writer, block, &written) != STORE_OK)
         return STORE_IO_ERROR;
-    writer_set_entry(writer, oid, (struct cairn_map_entry){ number, crc, version, type, flags, 0 });
-    return STORE_OK;
-}
-
-int writer_put_block(struct writer *writer, const void *block, struct cairn_block_pointer *pointer)
-{
-    uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
-    uint32_t number = writer_append(writer, block);
-    if (!number)
-        return STORE_IO_ERROR;
-    *pointer = (struct cairn_block_pointer){ number, crc };
+    writer_set_entry(writer, oid, (struct cairn_map_entry){ written.block, written.crc32c, version,
+                                                            type, flags, 0 });
     return STORE_OK;
 }
 
@@ -380,8 +380,9 @@ static struct cairn_block_pointer writer_map_block(struct writer *writer, void *
     if (!next)
         return (struct cairn_block_pointer){ 0, 0 };
     format_seal_block(block, type, writer->epoch, next);
-    uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
-    return (struct cairn_block_pointer){ writer_append(writer, block), crc };
+    struct cairn_block_pointer written = { 0, 0 };
+    writer_put_block(writer, block, &written);     /* block stays 0 when the log is full */
+    return written;
 }
 
 static int writer_write_leaves(struct writer *writer, uint32_t leaf_count)

@@ -653,22 +653,30 @@ static void ckpt_release_prepare(uint64_t through)
                       release_copy);
 }
 
+/* Writes the sealed record to its copy and turns to the other; 0 (records off) when it fails. */
+static int ckpt_release_write(void)
+{
+    if (blockdev_wait(objstore->device, BLOCK_WRITE, release_copy, 1, &release_record) !=
+        BLOCK_OK) {
+        klog(KLOG_ERROR, "release records: writing block %u failed; no more are written, so "
+             "after a power cut output may be shown twice", release_copy);
+        release_on = 0;
+        return 0;
+    }
+    release_copy = release_copy == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B
+                                                        : CAIRN_DISK_RELEASE_A;
+    release_unflushed = 1;
+    return 1;
+}
+
 /* The line is at the serial port: say so on the disk, in the copy not written last. */
 static void ckpt_release_record(void)
 {
     if (!release_on)
         return;
     ckpt_cut(CUT_LINE);
-    if (blockdev_wait(objstore->device, BLOCK_WRITE, release_copy, 1, &release_record) !=
-        BLOCK_OK) {
-        klog(KLOG_ERROR, "release records: writing block %u failed; no more are written, so "
-             "after a power cut output may be shown twice", release_copy);
-        release_on = 0;
+    if (!ckpt_release_write())
         return;
-    }
-    release_copy = release_copy == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B
-                                                        : CAIRN_DISK_RELEASE_A;
-    release_unflushed = 1;
     ckpt_cut(CUT_RECORDED);
     cut_armed = 0;          /* only its first line */
 }
@@ -703,15 +711,7 @@ static void ckpt_release_reset(uint64_t through)
 {
     for (int i = 0; i < 2 && release_on; i++) {
         ckpt_release_prepare(through);
-        if (blockdev_wait(objstore->device, BLOCK_WRITE, release_copy, 1, &release_record) !=
-            BLOCK_OK) {
-            klog(KLOG_ERROR, "release records: writing block %u failed; no more are written",
-                 release_copy);
-            release_on = 0;
-        }
-        release_copy = release_copy == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B
-                                                            : CAIRN_DISK_RELEASE_A;
-        release_unflushed = 1;
+        ckpt_release_write();
     }
 }
 

@@ -59,14 +59,20 @@ static struct console_recorder recorder;
 static int kernel_mid_line, program_mid_line;
 uint32_t console_bytes_released;
 
-static void console_emit_program(const char *text, size_t length)
+/* Program output starts on a line of its own when the kernel's line is unfinished. */
+static void console_end_kernel_line(void)
 {
-    if (!length)
-        return;
     if (kernel_mid_line) {
         platform_console_write("\n", 1);
         kernel_mid_line = 0;
     }
+}
+
+static void console_emit_program(const char *text, size_t length)
+{
+    if (!length)
+        return;
+    console_end_kernel_line();
     platform_console_write(text, length);
     program_mid_line = text[length - 1] != '\n';
     console_bytes_released += (uint32_t)length;
@@ -159,10 +165,7 @@ static void console_release_to(uint32_t end)
         uint32_t length = console_held_line(end);
         if (recorder.prepare)
             recorder.prepare(held_position + length);
-        if (kernel_mid_line) {
-            platform_console_write("\n", 1);
-            kernel_mid_line = 0;
-        }
+        console_end_kernel_line();
         console_held_out(platform_serial_write, length);
         if (recorder.record)
             recorder.record();
