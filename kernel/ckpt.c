@@ -93,11 +93,14 @@ static uint32_t pending_frees[PENDING_FREES], pending_free_count;
 static int frees_lost;                  /* pending_frees overflowed: walk the table next time */
 static uint32_t relocations[RELOCATIONS], relocation_count, relocation_next;
 static uint8_t relocation_block[CAIRN_DISK_BLOCK_SIZE];
-static uint8_t console_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
+/* Page-aligned: QEMU with O_DIRECT (tools/cairn-qemu --aio native) takes a write straight
+ * from guest memory only when its buffer is aligned, and copies it through a worker thread,
+ * later, when not (docs/abi.md, the output window). */
+static uint8_t console_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(4096)));
 static uint32_t console_next;           /* the next held-output block to write */
 
 /* Release records: which output reached the console (kernel/console.c's recorder). */
-static struct cairn_release_record release_record __attribute__((aligned(16)));
+static struct cairn_release_record release_record __attribute__((aligned(4096)));  /* as above */
 static uint32_t release_copy = CAIRN_DISK_RELEASE_A;   /* where the next record goes */
 static int release_on;                  /* records are written: a writable store, no write failed */
 static int release_unflushed;           /* a record was written since the last flush */

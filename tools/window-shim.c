@@ -8,7 +8,8 @@
  *   N <seconds>   a write to standard output (the serial console) ending a program's line:
  *                 a line of output has reached the outside
  *   K <seconds>   the same for a kernel log line (it starts with "[k] "; never recorded)
- *   R <seconds>   a write to the disk image at block 2 or 3: a release record
+ *   R <seconds>   a write to the disk image at block 2 or 3: a release record (pwrite by
+ *                 a worker thread; or io_submit, with aio=native, noted as it is called)
  *
  * The time from an N to the R after it is the window in which a power cut
  * (SIGKILL) makes the next boot show that line again (docs/abi.md). The
@@ -123,4 +124,29 @@ ssize_t pwritev(int descriptor, const struct iovec *pieces, int count, off_t off
     if (is_record(offset))
         note('R');
     return result;
+}
+
+/*
+ * With aio=native QEMU's vCPU thread hands a write to Linux AIO itself. Once
+ * io_submit has entered the kernel the write goes ahead even if QEMU is killed
+ * (the process's exit waits for it), so the record counts from the call.
+ */
+struct linux_aio_request {          /* libaio's struct iocb on x86-64 */
+    unsigned long long data;
+    unsigned int key, reserved;
+    short operation, priority;
+    unsigned int descriptor;
+    unsigned long long buffer, bytes;
+    long long offset;
+};
+
+int io_submit(void *context, long count, struct linux_aio_request **requests)
+{
+    static int (*real)(void *, long, struct linux_aio_request **);
+    if (!real)
+        real = next_symbol("io_submit");
+    for (long i = 0; i < count; i++)
+        if (is_record((off_t)requests[i]->offset))
+            note('R');
+    return real(context, count, requests);
 }
