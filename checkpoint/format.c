@@ -49,8 +49,10 @@ int format_check_block(const void *block, uint32_t type, uint32_t block_number, 
         return 0;
     }
     if (header->format_version != CAIRN_DISK_FORMAT_VERSION) {
-        format_print(why, why_size, "block %u has format version %u; this kernel reads version %u",
-                     block_number, header->format_version, CAIRN_DISK_FORMAT_VERSION);
+        format_print(why, why_size, "block %u has format version %u; this kernel reads version %u%s",
+                     block_number, header->format_version, CAIRN_DISK_FORMAT_VERSION,
+                     header->format_version == 1 ? " (version 1 images come from before banks "
+                     "owned their objects: make a new image)" : "");
         return 0;
     }
     uint32_t crc = format_block_crc(block);
@@ -142,6 +144,40 @@ static int format_root_console_sound(const struct cairn_root_record *root, uint6
     return 1;
 }
 
+/* The banks being reclaimed: at most CAIRN_DISK_DYING_BANKS, each an OID of the map, once. */
+static int format_root_dying_sound(const struct cairn_root_record *root)
+{
+    if (root->dying_count > CAIRN_DISK_DYING_BANKS)
+        return 0;
+    for (uint32_t i = 0; i < root->dying_count; i++) {
+        if (root->dying_banks[i] == 0 || root->dying_banks[i] >= root->oid_limit)
+            return 0;
+        for (uint32_t j = 0; j < i; j++)
+            if (root->dying_banks[j] == root->dying_banks[i])
+                return 0;
+    }
+    return 1;
+}
+
+uint32_t format_object_units(uint32_t type)
+{
+    return type == CAIRN_TYPE_PROCESS ? 3 : 1;
+}
+
+uint32_t format_change_limit(const struct cairn_superblock *super)
+{
+    return super->segment_blocks * super->segment_count / 8;
+}
+
+uint32_t format_store_capacity(const struct cairn_superblock *super)
+{
+    uint32_t log = super->segment_blocks * super->segment_count;
+    uint32_t reserve = (CAIRN_CLEANER_RESERVE_SEGMENTS + 1) * super->segment_blocks;
+    uint32_t map = 3 * (log / CAIRN_MAP_LEAF_ENTRIES + CAIRN_MAP_MAX_DEPTH + 4);
+    uint32_t kept = 2 * format_change_limit(super) + reserve + map;
+    return log > kept ? log - kept : 0;
+}
+
 int format_check_root_fields(const struct cairn_root_record *root,
                              const struct cairn_superblock *super, char *why, size_t why_size)
 {
@@ -149,7 +185,7 @@ int format_check_root_fields(const struct cairn_root_record *root,
                        (uint64_t)super->segment_blocks * super->segment_count;
     const char *problem = NULL;
     if (root->map_depth > CAIRN_MAP_MAX_DEPTH)
-        problem = "has an object map deeper than format 1 allows";
+        problem = "has an object map deeper than the format allows";
     else if (root->map_root.block < super->log_start || root->map_root.block >= log_end)
         problem = "points at an object map outside the log";
     else if (root->log_head < super->log_start || root->log_head > log_end)
@@ -167,6 +203,8 @@ int format_check_root_fields(const struct cairn_root_record *root,
         problem = "names program or data-set pages outside its object map";
     else if (!format_root_console_sound(root, super->log_start, log_end))
         problem = "holds console output beyond 64 KiB or outside the log";
+    else if (!format_root_dying_sound(root))
+        problem = "lists banks being reclaimed that are out of range or twice";
     if (problem) {
         format_print(why, why_size, "root record at block %u %s", root->header.block, problem);
         return 0;

@@ -29,12 +29,26 @@ int format_check_superblock(const struct cairn_superblock *super, uint32_t block
 int format_check_root(const struct cairn_root_record *root, const struct cairn_superblock *super,
                       char *why, size_t why_size);
 
-/* OIDs a map of depth levels of interior nodes can describe: 254 x 508^depth. */
+/* OIDs a map of depth levels of interior nodes can describe: 169 x 508^depth. */
 uint64_t format_map_capacity(uint32_t depth);
 
 /* The same checks of the fields alone, for a root record found in the log (not named by super). */
 int format_check_root_fields(const struct cairn_root_record *root,
                              const struct cairn_superblock *super, char *why, size_t why_size);
+
+/*
+ * What a store of this geometry can hold. A checkpoint writes at most
+ * format_change_limit blocks of changed objects (writers wait beyond it), so
+ * the live objects, the two checkpoints the log keeps besides them, the
+ * cleaner's free segments and the object map all fit when the live objects
+ * take at most format_store_capacity blocks: the root bank's limit.
+ */
+#define CAIRN_CLEANER_RESERVE_SEGMENTS 4u   /* = WRITER_FREE_RESERVE */
+/* Units (blocks) an object of type keeps in the store, charged to its bank: one, and three for
+ * a Process, whose record every checkpoint rewrites (the log keeps the last two besides). */
+uint32_t format_object_units(uint32_t type);
+uint32_t format_change_limit(const struct cairn_superblock *super);
+uint32_t format_store_capacity(const struct cairn_superblock *super);
 
 /* A process record's state: 0 embryo .. 4 stopped by a fault (kernel/process.h). */
 #define CAIRN_DISK_PROCESS_STATE_MAX 4u

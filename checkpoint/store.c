@@ -8,8 +8,8 @@
  * usable, why is kept in store->rejected. Nothing read is trusted before
  * it is checked.
  *
- * Lookup: the object map is a radix tree; leaves hold 254 entries,
- * interior nodes 508 children. A depth-d map covers 254 * 508^d OIDs.
+ * Lookup: the object map is a radix tree; leaves hold 169 entries,
+ * interior nodes 508 children. A depth-d map covers 169 * 508^d OIDs.
  */
 #include <kernel/format.h>
 #include <kernel/string.h>

@@ -361,15 +361,25 @@ int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uin
     struct cairn_block_pointer written;
     if (writer_put_block(writer, block, &written) != STORE_OK)
         return STORE_IO_ERROR;
-    writer_set_entry(writer, oid, (struct cairn_map_entry){ written.block, written.crc32c, version,
-                                                            type, flags, 0 });
+    writer_set_entry(writer, oid, (struct cairn_map_entry){ .block = written.block,
+                     .crc32c = written.crc32c, .version = version, .type = type, .flags = flags });
     return STORE_OK;
 }
 
 void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type)
 {
     if (oid > 0 && oid < writer->capacity)
-        writer_set_entry(writer, oid, (struct cairn_map_entry){ 0, 0, version, type, 0, 0 });
+        writer_set_entry(writer, oid, (struct cairn_map_entry){ .version = version, .type = type });
+}
+
+void writer_set_owner(struct writer *writer, uint64_t oid, uint32_t bank, uint32_t bank_version)
+{
+    if (oid == 0 || oid >= writer->capacity)
+        return;
+    struct cairn_map_entry *entry = writer_entry(writer, oid);
+    entry->bank = bank;
+    entry->bank_version = bank_version;
+    writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->changed = 1;
 }
 
 /* Writes one sealed map block; returns its pointer (block 0 when the log is full). */

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <cairn/disk_format.h>
+#include "format.h"
 #include "store.h"
 
 enum { WRITER_BATCH_BLOCKS = 64 };     /* blocks gathered into one write request (256 KiB) */
@@ -56,10 +57,10 @@ _Static_assert(sizeof(struct writer_leaf) <= 4096 - 16, "a writer leaf and a hea
 
 struct writer {
     struct store *store;                /* the committed state: superblock and root record */
-    struct writer_leaf **leaves;        /* [leaves_allocated]: leaf l has OIDs from l * 254 */
+    struct writer_leaf **leaves;        /* [leaves_allocated]: leaf l has OIDs from l * 169 */
     uint32_t leaves_allocated;          /* leaves made by writer_reserve */
     uint32_t leaf_slots;                /* room in the leaves array */
-    uint32_t capacity;                  /* OIDs the leaves can describe: leaves_allocated * 254 */
+    uint32_t capacity;                  /* OIDs the leaves can describe: leaves_allocated * 169 */
     void *(*zalloc)(size_t size);       /* the caller's memory: zeroed blocks, NULL when none */
     void (*release)(void *block);
     uint32_t oid_limit;                 /* OIDs in use: the map describes [1, oid_limit) */
@@ -115,7 +116,7 @@ int writer_load_step(struct writer *writer);
 /* Segments neither of the last two checkpoints uses (free for writing). */
 uint32_t writer_free_segments(const struct writer *writer);
 
-enum { WRITER_FREE_RESERVE = 4, WRITER_VICTIMS_MAX = 4, WRITER_COMMIT_SLACK = 8 };
+enum { WRITER_FREE_RESERVE = CAIRN_CLEANER_RESERVE_SEGMENTS, WRITER_VICTIMS_MAX = 4, WRITER_COMMIT_SLACK = 8 };
 
 /*
  * The cleaner. A victim is the used segment with the fewest live blocks (not
@@ -149,6 +150,10 @@ int writer_put_block(struct writer *writer, const void *block, struct cairn_bloc
 
 /* Sets an OID's map entry without data: a free OID (type 0) or a never-written Page. */
 void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type);
+
+/* Names the Bank that made oid in its map entry (after writer_put_object or _put_entry, which
+ * leave it 0: no bank). */
+void writer_set_owner(struct writer *writer, uint64_t oid, uint32_t bank, uint32_t bank_version);
 
 /* Is block in a segment the cleaner is emptying (its objects must be written again)? */
 int writer_block_cleaning(const struct writer *writer, uint32_t block);

@@ -47,6 +47,7 @@
 #include <kernel/objstore.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
 
@@ -57,6 +58,7 @@ enum {
     RELOCATIONS = WRITER_VICTIMS_MAX * CAIRN_DISK_SEGMENT_BLOCKS,
     PAGES_PER_MIB = 256,
     SLICE_BLOCKS = 1024,        /* at most about this many blocks (4 MiB) in one slice */
+    CHANGE_HEADROOM = 64,       /* a checkpoint starts this many changes before the limit */
 };
 
 uint32_t ckpt_count, ckpt_blocks, ckpt_copies;
@@ -72,9 +74,9 @@ struct change_list {
 struct ckpt_staged {
     struct ckpt_staged *next;
     struct object header;
-    uint32_t quota;             /* Bank */
     uint8_t level;              /* Space node */
-    uint8_t data[] __attribute__((aligned(16)));   /* Process: struct process; Space: slots */
+    uint8_t data[] __attribute__((aligned(16)));   /* Process: struct process; Bank: struct
+                                                      bank; Space: slots */
 };
 
 static struct writer writer;
@@ -151,6 +153,37 @@ void ckpt_note_change(struct object *object)
         ckpt_list_insert(object, open_list);
 }
 
+static uint32_t change_limit;           /* changed objects one checkpoint may write; 0: none */
+
+int ckpt_change_room(uint32_t count)
+{
+    if (!ckpt_ready || !change_limit)
+        return 1;
+    uint32_t changed = changed_pages[open_list].count + changed_others[open_list].count;
+    return changed + count <= change_limit;
+}
+
+int ckpt_may_change(const struct object *object)
+{
+    return (object->changed & (1u << open_list)) || ckpt_change_room(1);
+}
+
+int ckpt_stored_entries_ready(void)
+{
+    return !ckpt_ready || phase != CKPT_LOAD;
+}
+
+int ckpt_stored_entry(uint64_t oid, struct cairn_map_entry *entry)
+{
+    if (ckpt_ready && phase != CKPT_LOAD) {
+        if (oid >= writer.capacity)
+            return 0;
+        *entry = *writer_entry(&writer, oid);
+        return 1;
+    }
+    return store_lookup(objstore, oid, entry) == STORE_OK;
+}
+
 int ckpt_page_frozen(const struct page *page)
 {
     return phase != CKPT_IDLE && (page->object.changed & (1u << (open_list ^ 1))) &&
@@ -159,34 +192,55 @@ int ckpt_page_frozen(const struct page *page)
 
 /* --- writing one object ------------------------------------------------------------------ */
 
+/* The map entry of oid names the bank that made it, so a reclaim finds it on disk too. */
+static void ckpt_write_owner(const struct object *object)
+{
+    writer_set_owner(&writer, object->oid, (uint32_t)object->bank, object->bank_version);
+}
+
+static void ckpt_bank_to_record(const struct bank *bank, struct cairn_object_record *out)
+{
+    out->bank_limit = bank->limit;
+    out->bank_used = bank->used;
+    out->bank_objects = bank->objects;
+    out->bank_program = bank->program;
+    out->bank_depth = bank->depth;
+}
+
 /*
- * Writes one small object as the pause saw it: header, a Bank's quota, a
- * Space node's level, and data (a Process: struct process; a Space node:
+ * Writes one small object as the pause saw it: header, a Space node's level,
+ * and data (a Process: struct process; a Bank: struct bank; a Space node:
  * its slots). Serves both staged copies and, without memory for a copy, the
  * live object itself.
  */
-static int ckpt_write_small(const struct object *header, uint32_t quota, uint8_t level,
-                            const void *data)
+static int ckpt_write_small(const struct object *header, uint8_t level, const void *data)
 {
-    if (header->type == CAIRN_TYPE_SPACE)
-        return writer_put_object(&writer, header->oid, header->version, CAIRN_TYPE_SPACE, level,
-                                 (void *)data, 0);
-    memset(&record, 0, sizeof(record));
-    record.oid = header->oid;
-    record.version = header->version;
-    record.type = header->type;
-    record.bank = header->bank;
-    record.bank_version = header->bank_version;
-    if (header->type == CAIRN_TYPE_BANK)
-        record.bank_quota = quota;
-    else if (header->type == CAIRN_TYPE_PROCESS)
-        process_to_record(data, &record);
-    return writer_put_object(&writer, header->oid, header->version, header->type, 0, &record, 1);
+    int status;
+    if (header->type == CAIRN_TYPE_SPACE) {
+        status = writer_put_object(&writer, header->oid, header->version, CAIRN_TYPE_SPACE, level,
+                                   (void *)data, 0);
+    } else {
+        memset(&record, 0, sizeof(record));
+        record.oid = header->oid;
+        record.version = header->version;
+        record.type = header->type;
+        record.bank = header->bank;
+        record.bank_version = header->bank_version;
+        if (header->type == CAIRN_TYPE_BANK)
+            ckpt_bank_to_record(data, &record);
+        else if (header->type == CAIRN_TYPE_PROCESS)
+            process_to_record(data, &record);
+        status = writer_put_object(&writer, header->oid, header->version, header->type, 0,
+                                   &record, 1);
+    }
+    if (status == STORE_OK)
+        ckpt_write_owner(header);
+    return status;
 }
 
 static int ckpt_write_staged(struct ckpt_staged *item)
 {
-    return ckpt_write_small(&item->header, item->quota, item->level, item->data);
+    return ckpt_write_small(&item->header, item->level, item->data);
 }
 
 /* Writes a frozen page (the copy a write made, else its frame) and takes it off the frozen list. */
@@ -198,11 +252,13 @@ static int ckpt_write_page(struct page *page)
     if (!source) {              /* never touched: zeros, or unchanged on disk */
         if (!page->disk_block)
             writer_put_entry(&writer, object->oid, object->version, CAIRN_TYPE_PAGE);
+        ckpt_write_owner(object);
     } else {
         status = writer_put_object(&writer, object->oid, object->version, CAIRN_TYPE_PAGE,
                                    PAGE_FLAGS, memory_physical_to_pointer(source), 0);
         if (status != STORE_OK)
             return status;
+        ckpt_write_owner(object);
         const struct cairn_map_entry *written = writer_entry(&writer, object->oid);
         objstore_page_written(page, written->block, written->crc32c);
         if (page->frozen_frame) {
@@ -226,17 +282,18 @@ static int ckpt_stage(struct object *object)
     if (object->type == CAIRN_TYPE_PROCESS) {
         size = sizeof(struct process);
         data = object;
+    } else if (object->type == CAIRN_TYPE_BANK) {
+        size = sizeof(struct bank);
+        data = object;
     } else if (object->type == CAIRN_TYPE_SPACE) {
         size = SPACE_SLOTS * sizeof(struct capability);
         data = space_slots((struct space *)object);
     }
-    uint32_t quota = object->type == CAIRN_TYPE_BANK ? ((struct bank *)object)->quota : 0;
     uint8_t level = object->type == CAIRN_TYPE_SPACE ? ((struct space *)object)->level : 0;
     struct ckpt_staged *item = kzalloc(sizeof(*item) + size);
     if (!item)      /* no memory for a copy: the pause writes the object itself */
-        return ckpt_write_small(object, quota, level, data);
+        return ckpt_write_small(object, level, data);
     item->header = *object;
-    item->quota = quota;
     item->level = level;
     if (size)
         memcpy(item->data, data, size);
@@ -352,6 +409,7 @@ static void ckpt_phase_snapshot(void)
     root.wall_ns = time_wall_nanoseconds();
     root.console = (struct cairn_disk_console){ .position = console_held_position(),
                                                 .length = held };
+    reclaim_save(&root);
     console_next = 0;
     phase = CKPT_WRITE_STAGED;
     snapshot_cycles = platform_cycles();
@@ -359,6 +417,7 @@ static void ckpt_phase_snapshot(void)
     ckpt_last_pause_cycles = pause > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)pause;
     if (status != STORE_OK)
         ckpt_fail("in its snapshot");
+    sched_wake_frame_waiters();     /* writers that waited for the change limit go on */
 }
 
 /* --- the write-out phases, each a bounded step -------------------------------------------- */
@@ -393,9 +452,10 @@ static void ckpt_page_moved(uint32_t oid)
     if (object_oid_state(oid, &version) != OBJECT_OID_LIVE)
         return;
     struct object *object = object_lookup(oid, version);
-    if (object && object->type == CAIRN_TYPE_PAGE) {
+    const struct cairn_map_entry *moved = writer_entry(&writer, oid);
+    /* Only the Page the moved block belongs to: not a newer one that took its OID since. */
+    if (object && object->type == CAIRN_TYPE_PAGE && moved->version == object->version) {
         struct page *page = (struct page *)object;
-        const struct cairn_map_entry *moved = writer_entry(&writer, oid);
         page->disk_block = moved->block;
         page->disk_crc = moved->crc32c;
     }
@@ -419,6 +479,8 @@ static int ckpt_phase_relocate(void)
     int is_record = entry.type != CAIRN_TYPE_PAGE && entry.type != CAIRN_TYPE_SPACE;
     int status = writer_put_object(&writer, oid, entry.version, entry.type, entry.flags,
                                    relocation_block, is_record);
+    if (status == STORE_OK)
+        writer_set_owner(&writer, oid, entry.bank, entry.bank_version);
     if (status == STORE_OK && entry.type == CAIRN_TYPE_PAGE)
         ckpt_page_moved(oid);
     return status;
@@ -813,6 +875,7 @@ void ckpt_init(void)
         return;
     }
     frees_lost = 1;         /* objects freed before the writer existed */
+    change_limit = format_change_limit(&objstore->super);
     ckpt_ready = 1;
     phase = CKPT_LOAD;
     next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
@@ -870,6 +933,8 @@ static int ckpt_due(void)
     }
     if (config.ckpt_dirty_mib && dirty_pages >= (uint32_t)config.ckpt_dirty_mib * PAGES_PER_MIB)
         return 1;
+    if (!ckpt_change_room(CHANGE_HEADROOM))
+        return 1;       /* near the change limit: take them before writers have to wait */
     return sched_frame_waiting() && dirty_pages > 0;
 }
 

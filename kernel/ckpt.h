@@ -57,6 +57,17 @@ void ckpt_page_destroying(struct page *page);
 /* Where a page being loaded has its contents now: the committed map's block, unless the
  * cleaner has copied it since (the map being written knows); updates *block and *crc. */
 void ckpt_page_location(uint64_t oid, uint32_t version, uint32_t *block, uint32_t *crc);
+/* May object change now? Yes when it is already among the changes the next checkpoint writes
+ * or when they are fewer than the store's change limit (format_change_limit); no means the
+ * caller waits, as for a frame, until a checkpoint has taken them. */
+int ckpt_may_change(const struct object *object);
+/* Is there room for count more changed objects (new ones) before the change limit? */
+int ckpt_change_room(uint32_t count);
+/* The newest map entry of an OID that is only on disk (what the next checkpoint keeps of it);
+ * 0 when unknown. ckpt_stored_entries_ready says whether the map can be asked yet. */
+struct cairn_map_entry;
+int ckpt_stored_entry(uint64_t oid, struct cairn_map_entry *entry);
+int ckpt_stored_entries_ready(void);
 /* Does the checkpoint being written still need the page's current contents (copy before writing)? */
 int ckpt_page_frozen(const struct page *page);
 

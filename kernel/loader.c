@@ -12,6 +12,7 @@
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/string.h>
 
 struct elf_header {
@@ -195,14 +196,22 @@ static void loader_undo(const struct loader_request *request, struct object *pro
         object_destroy(process);
 }
 
-struct process *loader_create_process(const struct loader_request *request)
+/* The program's own bank, a sub-bank of the one that pays; NULL after logging why. */
+static struct bank *loader_make_bank(const struct loader_request *request)
 {
-    const char *problem = loader_check_header((const struct elf_header *)request->image,
-                                              request->size);
-    if (problem) {
-        klog(KLOG_ERROR, "program '%s': %s", request->name, problem);
+    struct object *bank;
+    if (bank_create_object(request->bank, CAIRN_TYPE_BANK, CAIRN_BANK_UNLIMITED, &bank) !=
+        CAIRN_OK) {
+        klog(request->for_a_call ? KLOG_DEBUG : KLOG_ERROR, "program '%s': out of memory or quota",
+             request->name);
         return NULL;
     }
+    return (struct bank *)bank;
+}
+
+/* Builds the embryo from the program's own bank (request->bank is that bank here). */
+static struct process *loader_build_process(const struct loader_request *request)
+{
     struct object *process_object = NULL, *space_object = NULL;
     if (bank_create_object(request->bank, CAIRN_TYPE_PROCESS, 0, &process_object) != CAIRN_OK ||
         bank_create_object(request->bank, CAIRN_TYPE_SPACE, 0, &space_object) != CAIRN_OK) {
@@ -223,6 +232,29 @@ struct process *loader_create_process(const struct loader_request *request)
     process->space = capability_to(space_object, CAIRN_RIGHTS_ALL);
     process->clist[CAIRN_SLOT_SELF] = capability_to(process_object, CAIRN_RIGHTS_ALL);
     process->clist[CAIRN_SLOT_SPACE] = process->space;
-    process->clist[CAIRN_SLOT_BANK] = capability_to(&request->bank->object, CAIRN_RIGHTS_ALL);
+    process->clist[CAIRN_SLOT_BANK] = capability_to(&request->bank->object,
+                                                    request->bank_rights ? request->bank_rights
+                                                                         : CAIRN_RIGHTS_ALL);
+    return process;
+}
+
+struct process *loader_create_process(const struct loader_request *request)
+{
+    const char *problem = loader_check_header((const struct elf_header *)request->image,
+                                              request->size);
+    if (problem) {
+        klog(KLOG_ERROR, "program '%s': %s", request->name, problem);
+        return NULL;
+    }
+    struct loader_request own = *request;
+    own.bank = loader_make_bank(request);
+    if (!own.bank)
+        return NULL;
+    struct process *process = loader_build_process(&own);
+    if (!process) {
+        reclaim_start(own.bank);    /* it made nothing still live: freed at once */
+        return NULL;
+    }
+    own.bank->program = (uint32_t)process->object.oid;     /* it goes when the process ends */
     return process;
 }

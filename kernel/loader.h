@@ -11,7 +11,8 @@ struct loader_request {
     const char *name;
     const uint8_t *image;       /* the ELF file in kernel memory */
     uint32_t size;
-    struct bank *bank;          /* pays for every object made */
+    struct bank *bank;          /* the program gets a sub-bank of it, which pays for every
+                                   object made (and goes when the process ends) */
     int argc;
     const char *const *argv;
     uint32_t program_count;     /* for init's start info */
@@ -21,6 +22,8 @@ struct loader_request {
     uint64_t data_checksum;
     int for_a_call;             /* PROGRAM_LOAD: the caller hears why from the status, so running
                                  * out of memory or quota is logged at debug level only */
+    uint8_t bank_rights;        /* the rights the program gets on its bank: at most those of
+                                   the capability that paid (0 is taken as all, for the kernel) */
 };
 
 /* Makes an embryo process (not started); returns NULL after logging why. */

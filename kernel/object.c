@@ -22,6 +22,7 @@
 #include <kernel/object.h>
 #include <kernel/objstore.h>
 #include <kernel/panic.h>
+#include <kernel/reclaim.h>
 #include <kernel/string.h>
 
 struct object_entry {
@@ -229,11 +230,11 @@ int capability_resolve(const struct capability *cap, enum cairn_type type, uint8
         struct object *found = entry_of(oid)->object;
         if (found && found->version == cap->version && found->type == cap->type) {
             *object = found;
-            return CAIRN_OK;
+            return reclaim_doomed(found) ? CAIRN_E_STALE : CAIRN_OK;
         }
     }
     *object = object_lookup(capability_oid(cap), cap->version);
-    if (!*object || (*object)->type != cap->type)
+    if (!*object || (*object)->type != cap->type || reclaim_doomed(*object))
         return CAIRN_E_STALE;
     return CAIRN_OK;
 }

@@ -20,6 +20,7 @@
 #include <kernel/objstore.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/time.h>
 #include <kernel/string.h>
 #include <checkpoint/store.h>
@@ -64,6 +65,7 @@ void objstore_boot(void)
     if (!object_table_reserve_store((uint32_t)objstore->root.oid_limit))
         fatal("no memory for the object table of %llu objects",
               (unsigned long long)objstore->root.oid_limit);
+    reclaim_resume(&objstore->root);
     if (!(objstore->root.flags & CAIRN_ROOT_FRESH)) {
         time_resume_from(objstore->root.monotonic_ns, objstore->root.wall_ns);
         objstore_report_wall_clock();
@@ -108,6 +110,21 @@ static struct object *objstore_make_space(oid_t oid, const struct cairn_map_entr
     return &space->object;
 }
 
+/* A Bank from its record; its depth is checked against CAIRN_BANK_DEPTH_MAX. */
+static struct object *objstore_make_bank(const struct cairn_object_record *record)
+{
+    struct bank *bank = kzalloc(sizeof(struct bank));
+    if (!bank)
+        return NULL;
+    bank->limit = record->bank_limit;
+    bank->used = record->bank_used;
+    bank->objects = record->bank_objects;
+    bank->program = record->bank_program;
+    bank->depth = (uint8_t)(record->bank_depth < CAIRN_BANK_DEPTH_MAX ? record->bank_depth
+                                                                       : CAIRN_BANK_DEPTH_MAX);
+    return &bank->object;
+}
+
 /* A Process, Endpoint or Bank from its object record. */
 static struct object *objstore_make_from_record(oid_t oid, const struct cairn_map_entry *entry)
 {
@@ -122,19 +139,13 @@ static struct object *objstore_make_from_record(oid_t oid, const struct cairn_ma
     } else if (entry->type == CAIRN_TYPE_ENDPOINT) {
         object = kzalloc(sizeof(struct endpoint));
     } else if (entry->type == CAIRN_TYPE_BANK) {
-        struct bank *bank = kzalloc(sizeof(struct bank));
-        if (bank)
-            bank->quota = record.bank_quota;
-        object = &bank->object;
+        object = objstore_make_bank(&record);
     } else {
         panic("objstore: no loader for object type %u (OID %llu)", entry->type,
               (unsigned long long)oid);
     }
-    if (object) {
+    if (object)
         object->type = entry->type;
-        object->bank = record.bank;
-        object->bank_version = record.bank_version;
-    }
     return object;
 }
 
@@ -159,6 +170,8 @@ void objstore_load(oid_t oid)
     }
     if (!object)
         fatal("out of kernel memory loading OID %llu from the store", (unsigned long long)oid);
+    object->bank = entry.bank;      /* the map names every object's bank, on disk too */
+    object->bank_version = entry.bank_version;
     object_install(object, oid, entry.version);
 }
 
@@ -196,8 +209,8 @@ void objstore_page_written(struct page *page, uint32_t block, uint32_t crc)
 
 void objstore_read_page(struct page *page, uint32_t frame)
 {
-    struct cairn_map_entry entry = { page->disk_block, page->disk_crc, page->object.version,
-                                     CAIRN_TYPE_PAGE, 0, 0 };
+    struct cairn_map_entry entry = { .block = page->disk_block, .crc32c = page->disk_crc,
+                                     .version = page->object.version, .type = CAIRN_TYPE_PAGE };
     if (store_read_entry(objstore, page->object.oid, &entry, memory_physical_to_pointer(frame)) !=
         STORE_OK)
         fatal("store: %s", objstore->error);

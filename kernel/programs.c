@@ -100,8 +100,9 @@ static struct process *programs_load(const struct boot_info *info, struct bank *
         programs_list_available(info);
         return NULL;
     }
-    struct loader_request request = { argv[0], image, size, bank, argc, argv, program_count,
-                                      0, 0, 0, 0, 0 };
+    struct loader_request request = { .name = argv[0], .image = image, .size = size,
+                                      .bank = bank, .argc = argc, .argv = argv,
+                                      .program_count = program_count };
     programs_add_data_set(&request);
     struct process *process = loader_create_process(&request);
     if (objstore)
@@ -212,7 +213,8 @@ void programs_start(const struct boot_info *info)
     sched_run();
 }
 
-struct process *programs_load_command(struct bank *bank, char *command, int *found)
+struct process *programs_load_command(struct bank *bank, uint8_t bank_rights, char *command,
+                                      int *found)
 {
     const char *argv[CAIRN_ARGS_MAX];
     int argc = 0;
@@ -233,7 +235,9 @@ struct process *programs_load_command(struct bank *bank, char *command, int *fou
     if (!image)
         return NULL;
     *found = 1;
-    struct loader_request request = { argv[0], image, size, bank, argc, argv, 0, 0, 0, 0, 0, 1 };
+    struct loader_request request = { .name = argv[0], .image = image, .size = size,
+                                      .bank = bank, .argc = argc, .argv = argv, .for_a_call = 1,
+                                      .bank_rights = bank_rights };
     programs_add_data_set(&request);
     struct process *process = loader_create_process(&request);
     kfree(image);

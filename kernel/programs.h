@@ -10,6 +10,7 @@ void programs_start(const struct boot_info *info);
 /* PROGRAM_LOAD: an embryo of the stored program "name arg arg" (split in place), paid by bank;
  * NULL when there is no such program (*found = 0) or it could not be built. */
 struct bank;
-struct process *programs_load_command(struct bank *bank, char *command, int *found);
+struct process *programs_load_command(struct bank *bank, uint8_t bank_rights, char *command,
+                                      int *found);
 
 #endif

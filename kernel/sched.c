@@ -16,6 +16,7 @@
 #include <kernel/objstore.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/stats.h>
 #include <kernel/tick.h>
 #include <kernel/time.h>
@@ -266,9 +267,14 @@ static void sched_note_first_entry(void)
 void sched_run(void)
 {
     static uint32_t frees_seen;     /* memory_frees when the frame waiters were last woken */
+    static uint64_t reclaimed_tick;     /* while processes run, reclaiming takes a step a tick */
     for (;;) {
         if (objstore)
             ckpt_maybe(0);
+        if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
+            reclaimed_tick = platform_ticks();
+            reclaim_step();
+        }
         if (input_waiters.head && console_input_waiting())
             sched_wake_queue(&input_waiters);
         if (memory_frees != frees_seen && frame_waiters.head) {
@@ -284,6 +290,10 @@ void sched_run(void)
         }
         if (!process_current)
             process_current = sched_pick();
+        if (process_current && reclaim_doomed(&process_current->object)) {
+            object_destroy(&process_current->object);  /* its bank was destroyed */
+            continue;
+        }
         if (process_current) {
             sched_note_first_entry();
             process_current->state = PROCESS_RUNNING;
@@ -294,6 +304,10 @@ void sched_run(void)
         }
         if (objstore && ckpt_busy()) {
             ckpt_maybe(1);          /* nothing to run: the checkpoint writer has the CPU */
+            continue;
+        }
+        if (reclaim_dying_count) {
+            reclaim_step();         /* nothing to run: reclaiming has the CPU */
             continue;
         }
         /* Processes wait for frames and pages a checkpoint made clean can be dropped: drop

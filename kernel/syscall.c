@@ -26,6 +26,7 @@
 #include <kernel/objstore.h>
 #include <kernel/process.h>
 #include <kernel/programs.h>
+#include <kernel/reclaim.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
 #include <kernel/syscall.h>
@@ -102,8 +103,26 @@ static int call_yield(struct process *process)
     return CAIRN_OK;
 }
 
+/* Can object be destroyed now? A bank, or a process that takes its program's bank with it,
+ * may have to wait while too many banks are being reclaimed (kernel/reclaim.c). */
+static int destroy_check(struct object *object)
+{
+    if (object->type == CAIRN_TYPE_BANK)
+        return reclaim_check_start((struct bank *)object);
+    if (object->type != CAIRN_TYPE_PROCESS)
+        return CAIRN_OK;
+    struct bank *bank = bank_of(object);
+    if (!bank || bank->program != (uint32_t)object->oid)
+        return CAIRN_OK;
+    int status = reclaim_check_start(bank);
+    return status == CAIRN_E_BAD_ARGUMENT ? CAIRN_OK : status;
+}
+
 static int call_exit(struct process *process)
 {
+    int check = destroy_check(&process->object);
+    if (check != CAIRN_OK)
+        return check;
     int status = (int)argument(process, CONTEXT_EBX);
     klog(status ? KLOG_INFO : KLOG_DEBUG, "process %llu (%s) exited with status %d",
          (unsigned long long)process->object.oid, process->name, status);
@@ -227,7 +246,8 @@ static int call_program_load(struct process *process)
     if (memchr(command, 0, length))
         return CAIRN_E_BAD_ARGUMENT;
     int found;
-    struct process *made = programs_load_command((struct bank *)bank, command, &found);
+    uint8_t rights = process_slot(process, argument(process, CONTEXT_EBX))->rights;
+    struct process *made = programs_load_command((struct bank *)bank, rights, command, &found);
     if (!made)
         return found ? CAIRN_E_QUOTA : CAIRN_E_NOT_FOUND;
     *to = capability_to(&made->object, CAIRN_RIGHTS_ALL);
@@ -366,6 +386,8 @@ static int call_destroy(struct process *process)
     struct object *object;
     int status = argument_object(process, CONTEXT_EBX, CAIRN_TYPE_NONE, CAIRN_RIGHT_DESTROY,
                                  &object);
+    if (status == CAIRN_OK)
+        status = destroy_check(object);
     if (status != CAIRN_OK)
         return status;
     memset(process_slot(process, argument(process, CONTEXT_EBX)), 0, sizeof(struct capability));

@@ -78,7 +78,7 @@ class Image:
         struct.pack_into("<II", self.data, root * BLOCK + HEADER.size + 8, block, crc)
         self.set_root_pointer(root, self.reseal(root))
 
-    LEAF_ENTRIES = 254
+    LEAF_ENTRIES = 169
 
     def map_leaves(self):
         """The leaf blocks of a map of depth 0 or 1 (the tests' images are no larger)."""
@@ -97,7 +97,7 @@ class Image:
     def map_entry_offset(self, oid):
         """Byte offset of oid's entry in its map leaf."""
         leaf = self.map_leaves()[oid // self.LEAF_ENTRIES]
-        return leaf * BLOCK + HEADER.size + 16 * (oid % self.LEAF_ENTRIES)
+        return leaf * BLOCK + HEADER.size + 24 * (oid % self.LEAF_ENTRIES)
 
     def reseal_map_chain(self):
         """After changing map leaves: reseal them, the interior node, the root record, the

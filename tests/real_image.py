@@ -7,6 +7,7 @@ from conftest import FRESH_IMAGE, Guest
 from image_tools import BLOCK, HEADER, Image, crc32c
 
 ROOT_FIELDS = struct.Struct("<QIIIII")     # oid_limit, map_root.block, .crc32c, depth, log_head, flags
+MAP_ENTRY = struct.Struct("<IIIIIBB")     # block, crc32c, version, bank, bank_version, type, flags
 ROOT_PROCESSES = HEADER.size + 64 + 16 + 32 * 32     # offset of processes[] in the root record
 RECORD_STATE = HEADER.size + 32 + 552 + 16 + 1024    # offset of a process record's state byte
 RECORD_CLIST = HEADER.size + 32 + 552 + 16           # offset of its c-list
@@ -57,11 +58,19 @@ class LiveImage(Image):
 
     def entry(self, oid):
         """(block, crc32c, version, type, flags) of oid in a depth-0 map."""
-        return struct.unpack_from("<IIIBB", self.data, self.map_entry_offset(oid))
+        block, crc, version, _, _, kind, flags = MAP_ENTRY.unpack_from(
+            self.data, self.map_entry_offset(oid))
+        return block, crc, version, kind, flags
+
+    def owner(self, oid):
+        """(bank OID, bank version) of oid in a depth-0 map."""
+        return MAP_ENTRY.unpack_from(self.data, self.map_entry_offset(oid))[3:5]
 
     def set_entry(self, oid, block, crc, version, kind, flags=0):
-        struct.pack_into("<IIIBBH", self.data, self.map_entry_offset(oid), block, crc, version,
-                         kind, flags, 0)
+        """Sets oid's entry; the bank it names stays as it was."""
+        bank, bank_version = self.owner(oid)
+        struct.pack_into("<IIIIIBBH", self.data, self.map_entry_offset(oid), block, crc, version,
+                         bank, bank_version, kind, flags, 0)
 
     def oids_of_type(self, kind):
         limit = self.root_fields()[0]

@@ -59,7 +59,8 @@ def test_ps_ls_dump(image):
     assert status == 0 and re.search(r'process OID \d+ "counter": ready', output), output
     assert re.search(r"eip [0-9a-f]{8}\s+esp [0-9a-f]{8}", output), output
     status, output = cairn_img("ls", image.path)
-    assert status == 0 and "process: 2" in output and "bank: 1" in output, output
+    # init and counter, each in a bank of its own below the root bank
+    assert status == 0 and "process: 2" in output and "bank: 3" in output, output
     counter = int(re.search(r'process OID (\d+) "counter"', cairn_img("ps", image.path)[1]).group(1))
     status, output = cairn_img("dump", image.path, counter)
     assert status == 0 and "OID %d: process" % counter in output and "slot" in output, output

@@ -43,7 +43,12 @@ def damage_foreign(image):
 
 
 def damage_version(image):
-    struct.pack_into("<I", image.data, 28, 2)   # superblock header's format_version
+    struct.pack_into("<I", image.data, 28, 3)   # superblock header's format_version
+    image.reseal(0)
+
+
+def damage_old_version(image):
+    struct.pack_into("<I", image.data, 28, 1)   # an image from before banks owned their objects
     image.reseal(0)
 
 
@@ -56,7 +61,7 @@ def damage_root_out_of_range(image):
 
 
 def damage_map_entry_type(image):
-    struct.pack_into("<B", image.data, image.map_entry_offset(1) + 12, 9)   # the bank's type
+    struct.pack_into("<B", image.data, image.map_entry_offset(1) + 20, 9)   # the bank's type
     image.reseal_map_chain()
 
 
@@ -72,7 +77,9 @@ def damage_truncate(image):
 BAD_IMAGES = [
     (damage_zero, "the disk is blank"),
     (damage_foreign, "not a Cairn image"),
-    (damage_version, "format version 2; this kernel reads version 1"),
+    (damage_version, "format version 3; this kernel reads version 2"),
+    (damage_old_version, "format version 1; this kernel reads version 2 (version 1 images "
+                         "come from before banks owned their objects: make a new image)"),
     (damage_checksum, "block 0: bad checksum"),
     (damage_root_out_of_range, "points at a root record outside the log"),
     (damage_truncate, "truncated image"),

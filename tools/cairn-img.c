@@ -221,6 +221,27 @@ static void print_console(const struct cairn_root_record *root)
            newest, (unsigned long long)released, (unsigned long long)(end - from));
 }
 
+/* What the booted checkpoint keeps, and the root bank's share of what the store can hold. */
+static void print_live(struct image_check *check)
+{
+    static struct cairn_object_record bank;
+    struct cairn_root_record root = store.root;
+    image_check_checkpoint(check, &root);
+    uint32_t live = 0;
+    for (uint32_t type = 1; type < CAIRN_TYPE_COUNT; type++)
+        live += check->objects[type];
+    printf("live: %u objects in %u blocks, %u units; the store holds %u units\n", live,
+           check->blocks, check->live_units, format_store_capacity(&store.super));
+    struct cairn_map_entry entry;
+    if (store_lookup(&store, root.bank, &entry) == STORE_OK && entry.type == CAIRN_TYPE_BANK &&
+        store_read_record(&store, root.bank, &entry, &bank) == STORE_OK)
+        printf("root bank: OID %u, limit %u units, %u used by %u objects and their banks\n",
+               root.bank, bank.bank_limit, bank.bank_used, bank.bank_objects);
+    if (root.dying_count)
+        printf("reclaiming: %u destroyed bank%s\n", root.dying_count,
+               root.dying_count == 1 ? "" : "s");
+}
+
 static int command_info(struct image_check *check)
 {
     const struct cairn_root_record *root = &store.root;
@@ -252,6 +273,7 @@ static int command_info(struct image_check *check)
         printf("data: %u pages from OID %u, checksum %#llx\n", root->data.page_count,
                root->data.first_page, (unsigned long long)root->data.checksum);
     printf("processes to resume: %u\n", root->process_count);
+    print_live(check);
     print_console(root);
     if (scan_roots(check) != 0)
         return 1;
@@ -464,7 +486,8 @@ static int dump_record(uint64_t oid, const struct cairn_map_entry *entry)
            (unsigned long long)record.header.epoch, (unsigned long long)record.bank,
            record.bank_version);
     if (entry->type == CAIRN_TYPE_BANK)
-        printf("quota: %u\n", record.bank_quota);
+        printf("limit: %u, used: %u, objects: %u, depth: %u, program: %u\n", record.bank_limit,
+               record.bank_used, record.bank_objects, record.bank_depth, record.bank_program);
     if (entry->type != CAIRN_TYPE_PROCESS)
         return 0;
     print_process(oid, &record);

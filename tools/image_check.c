@@ -61,6 +61,15 @@ int image_check_init(struct image_check *check, struct store *store)
     return check->referenced && check->referrer ? 0 : -1;
 }
 
+static void image_check_free_banks(struct image_check *check)
+{
+    free(check->made_objects);
+    free(check->made_units);
+    free(check->said_objects);
+    free(check->said_used);
+    free(check->child_used);
+}
+
 void image_check_free(struct image_check *check)
 {
     free(check->referenced);
@@ -69,6 +78,7 @@ void image_check_free(struct image_check *check)
     free(check->known);
     free(check->reached);
     free(check->edges);
+    image_check_free_banks(check);
     memset(check, 0, sizeof(*check));
 }
 
@@ -79,10 +89,18 @@ static int check_reserve(struct image_check *check, uint32_t oid_limit)
     free(check->entries);
     free(check->known);
     free(check->reached);
+    image_check_free_banks(check);
     check->entries = calloc(oid_limit, sizeof(*check->entries));
     check->known = calloc(oid_limit, 1);
     check->reached = calloc(oid_limit, 1);
-    check->capacity = check->entries && check->known && check->reached ? oid_limit : 0;
+    check->made_objects = calloc(oid_limit, sizeof(uint32_t));
+    check->made_units = calloc(oid_limit, sizeof(uint32_t));
+    check->said_objects = calloc(oid_limit, sizeof(uint32_t));
+    check->said_used = calloc(oid_limit, sizeof(uint32_t));
+    check->child_used = calloc(oid_limit, sizeof(uint32_t));
+    check->capacity = check->entries && check->known && check->reached && check->made_objects &&
+                      check->made_units && check->said_objects && check->said_used &&
+                      check->child_used ? oid_limit : 0;
     return check->capacity ? 0 : -1;
 }
 
@@ -240,6 +258,13 @@ static void check_record_object(struct image_check *check, uint64_t oid,
         return;
     }
     check_block_epoch(check, &check_record, "object record");
+    if (entry->type == CAIRN_TYPE_BANK) {
+        check->said_objects[oid] = check_record.bank_objects;
+        check->said_used[oid] = check_record.bank_used;
+        if (check_record.bank_used > check_record.bank_limit)
+            check_problem(check, "bank OID %llu holds %u units, beyond its limit of %u",
+                          (unsigned long long)oid, check_record.bank_used, check_record.bank_limit);
+    }
     if (entry->type != CAIRN_TYPE_PROCESS)
         return;
     char why[STORE_MESSAGE_SIZE];
@@ -248,6 +273,25 @@ static void check_record_object(struct image_check *check, uint64_t oid,
     check_capability(check, oid, 0xFFFF, &check_record.space);
     for (uint32_t slot = 0; slot < 64; slot++)
         check_capability(check, oid, slot, &check_record.clist[slot]);
+}
+
+/* The bank a live object names must be a live Bank of the map: its units are counted there. */
+static void check_owner(struct image_check *check, uint64_t oid, const struct cairn_map_entry *entry)
+{
+    uint32_t units = format_object_units(entry->type);
+    check->live_units += units;
+    if (!entry->bank)
+        return;
+    if (entry->bank >= check->store->root.oid_limit || !check->known[entry->bank] ||
+        check->entries[entry->bank].type != CAIRN_TYPE_BANK ||
+        check->entries[entry->bank].version != entry->bank_version) {
+        check_problem(check, "OID %llu (%s) names bank OID %u version %u, which is not a live Bank",
+                      (unsigned long long)oid, image_type_name(entry->type), entry->bank,
+                      entry->bank_version);
+        return;
+    }
+    check->made_objects[entry->bank]++;
+    check->made_units[entry->bank] += units;
 }
 
 static void check_object(struct image_check *check, uint64_t oid)
@@ -261,6 +305,7 @@ static void check_object(struct image_check *check, uint64_t oid)
                           entry->block);
         return;
     }
+    check_owner(check, oid, entry);
     if (entry->type != CAIRN_TYPE_SPACE && entry->flags)
         check_problem(check, "OID %llu (%s) has map flags %#x", (unsigned long long)oid,
                       image_type_name(entry->type), entry->flags);
@@ -280,6 +325,26 @@ static void check_object(struct image_check *check, uint64_t oid)
         return;
     }
     check_record_object(check, oid, entry);
+}
+
+/* Each bank's record must count what the map says it made, and its sub-banks' units. */
+static void check_accounting(struct image_check *check, uint32_t limit)
+{
+    for (uint32_t oid = 1; oid < limit; oid++) {
+        const struct cairn_map_entry *entry = &check->entries[oid];
+        if (check->known[oid] && entry->type == CAIRN_TYPE_BANK && entry->bank &&
+            entry->bank < limit)
+            check->child_used[entry->bank] += check->said_used[oid];
+    }
+    for (uint32_t oid = 1; oid < limit; oid++) {
+        if (!check->known[oid] || check->entries[oid].type != CAIRN_TYPE_BANK)
+            continue;
+        uint32_t used = check->made_units[oid] + check->child_used[oid];
+        if (check->said_objects[oid] != check->made_objects[oid] || check->said_used[oid] != used)
+            check_problem(check, "bank OID %u says it made %u objects holding %u units; the map "
+                          "has %u objects holding %u units", oid, check->said_objects[oid],
+                          check->said_used[oid], check->made_objects[oid], used);
+    }
 }
 
 /* The root's own references must name live objects of the right type. */
@@ -416,11 +481,18 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
     }
     memset(check->known, 0, limit);
     memset(check->reached, 0, limit);
+    check->live_units = 0;
+    memset(check->made_objects, 0, limit * sizeof(uint32_t));
+    memset(check->made_units, 0, limit * sizeof(uint32_t));
+    memset(check->said_objects, 0, limit * sizeof(uint32_t));
+    memset(check->said_used, 0, limit * sizeof(uint32_t));
+    memset(check->child_used, 0, limit * sizeof(uint32_t));
     check_reference(check, root->header.block, REFERENCE_ROOT, 0);
     check_map_node(check, root->map_root, 0, 0, format_map_capacity(root->map_depth));
     for (uint64_t oid = 1; oid < limit; oid++)
         if (check->known[oid])
             check_object(check, oid);
+    check_accounting(check, limit);
     check_console(check, root);
     check_log_head(check);
     check_root_references(check);

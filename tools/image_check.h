@@ -32,6 +32,10 @@ struct image_check {
     struct cairn_map_entry *entries;    /* [capacity]: the map, read */
     uint8_t *known;                 /* [capacity]: 1 when entries[oid] was read and is valid */
     uint8_t *reached;               /* [capacity] */
+    /* Banks: per OID, what the map says each bank made directly (objects and units), and what
+     * its record says (objects, and units with its sub-banks'). */
+    uint32_t *made_objects, *made_units, *said_objects, *said_used, *child_used;
+    uint32_t live_units;            /* units the checkpoint's objects keep, banked or not */
     uint32_t capacity;
     struct image_edge { uint32_t from, to; } *edges;    /* live capabilities, for reachability */
     uint32_t edge_count, edge_capacity;

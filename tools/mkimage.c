@@ -1,5 +1,5 @@
 /*
- * mkimage: builds a fresh Cairn image (format 1) from user programs.
+ * mkimage: builds a fresh Cairn image (format 2) from user programs.
  *
  *   mkimage -o IMAGE [--size MIB] [--data-mib N] [--data-seed S] PROGRAM.elf...
  *
@@ -23,7 +23,7 @@
 #include "../checkpoint/format.h"
 #include "../checkpoint/store.h"
 
-enum { EPOCH = 1, DEFAULT_SIZE_MIB = 64, BANK_OID = 1, ROOT_BANK_QUOTA = 1 << 24 };
+enum { EPOCH = 1, DEFAULT_SIZE_MIB = 64, BANK_OID = 1 };
 
 struct image {
     int fd;
@@ -58,22 +58,41 @@ static uint32_t image_write_block(struct image *image, const void *block)
 static void image_add_page(struct image *image, uint32_t oid, const void *data)
 {
     uint32_t block = image_write_block(image, data);
-    image->entries[oid] = (struct cairn_map_entry){ block, crc32c(data, CAIRN_DISK_BLOCK_SIZE), 1,
-                                                    CAIRN_TYPE_PAGE, 0, 0 };
+    image->entries[oid] = (struct cairn_map_entry){ .block = block,
+        .crc32c = crc32c(data, CAIRN_DISK_BLOCK_SIZE), .version = 1, .type = CAIRN_TYPE_PAGE };
 }
 
+/* The superblock's geometry fields for an image of image->device_blocks. */
+static void image_geometry(const struct image *image, struct cairn_superblock *super)
+{
+    super->block_size = CAIRN_DISK_BLOCK_SIZE;
+    super->device_blocks = image->device_blocks;
+    super->log_start = CAIRN_DISK_LOG_START;
+    super->segment_blocks = CAIRN_DISK_SEGMENT_BLOCKS;
+    super->segment_count = (image->device_blocks - CAIRN_DISK_LOG_START) / CAIRN_DISK_SEGMENT_BLOCKS;
+}
+
+/* The root bank, written once every other object is made: its limit is what the store can
+ * hold (format_store_capacity) less the blocks the image's own objects keep. */
 static void image_add_bank(struct image *image)
 {
     static struct cairn_object_record record;
+    struct cairn_superblock super = { 0 };
+    image_geometry(image, &super);
+    uint32_t capacity = format_store_capacity(&super), kept = image->oid_limit - 1;
+    if (capacity <= kept)
+        die("the image is too small to hold anything beyond its programs; use a larger --size%s",
+            "");
     memset(&record, 0, sizeof(record));
     record.oid = BANK_OID;
     record.version = 1;
     record.type = CAIRN_TYPE_BANK;
-    record.bank_quota = ROOT_BANK_QUOTA;
+    record.bank_limit = capacity - kept;
     format_seal_block(&record, CAIRN_BLOCK_OBJECT, EPOCH, image->next_block);
     uint32_t block = image_write_block(image, &record);
     image->entries[BANK_OID] = (struct cairn_map_entry){
-        block, crc32c(&record, CAIRN_DISK_BLOCK_SIZE), 1, CAIRN_TYPE_BANK, 0, 0 };
+        .block = block, .crc32c = crc32c(&record, CAIRN_DISK_BLOCK_SIZE), .version = 1,
+        .type = CAIRN_TYPE_BANK };
     image->root.bank = BANK_OID;
 }
 
@@ -187,11 +206,7 @@ static void image_finish(struct image *image)
     uint32_t root_block = image_write_block(image, &root);
     super.feature_compat = 0;
     super.feature_incompat = 0;
-    super.block_size = CAIRN_DISK_BLOCK_SIZE;
-    super.device_blocks = image->device_blocks;
-    super.log_start = CAIRN_DISK_LOG_START;
-    super.segment_blocks = CAIRN_DISK_SEGMENT_BLOCKS;
-    super.segment_count = (image->device_blocks - CAIRN_DISK_LOG_START) / CAIRN_DISK_SEGMENT_BLOCKS;
+    image_geometry(image, &super);
     super.copy = 0;
     super.root = (struct cairn_block_pointer){ root_block, crc32c(&root, sizeof(root)) };
     format_seal_block(&super, CAIRN_BLOCK_SUPERBLOCK, EPOCH, CAIRN_DISK_SUPERBLOCK_A);
@@ -230,11 +245,11 @@ int main(int argc, char **argv)
     image.fd = open(image.path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (image.fd < 0 || ftruncate(image.fd, (off_t)image.device_blocks * CAIRN_DISK_BLOCK_SIZE))
         die("cannot create %s", image.path);
-    image_add_bank(&image);
     for (int i = first_program; i < argc; i++)
         image_add_program(&image, argv[i]);
     if (data_mib)
         image_add_data(&image, data_mib, seed);
+    image_add_bank(&image);
     image_write_map(&image);
     image_finish(&image);
     close(image.fd);

@@ -44,7 +44,7 @@ enum cairn_call {
     CAIRN_WAIT_REPLY = 18,      /* the second phase of CALL */
     CAIRN_SET_RECEIVE_SLOT = 19,/* ebx = slot where received capabilities go, or CAIRN_NO_SLOT */
 
-    CAIRN_CREATE = 20,          /* ebx = bank, ecx = type, edx = to slot, esi = quota (banks only) */
+    CAIRN_CREATE = 20,          /* ebx = bank, ecx = type, edx = to slot, esi = limit (banks only) */
     CAIRN_DESTROY = 21,         /* ebx = slot (needs CAIRN_RIGHT_DESTROY) */
     CAIRN_MAP = 22,             /* ebx = space, ecx = address, edx = page, esi = rights, edi = bank */
     CAIRN_UNMAP = 23,           /* ebx = space, ecx = address */
@@ -103,6 +103,11 @@ enum cairn_rights {
     CAIRN_RIGHT_DESTROY = 1 << 5,   /* may destroy the object */
     CAIRN_RIGHTS_ALL = 0x3F,
 };
+
+/* Banks: CREATE of a Bank takes its limit in esi; this one means "no limit of its own" (the
+ * banks above it still bound it). A tree of banks is at most CAIRN_BANK_DEPTH_MAX deep. */
+#define CAIRN_BANK_UNLIMITED 0xFFFFFFFFu
+#define CAIRN_BANK_DEPTH_MAX 16u
 
 #define CAIRN_NO_SLOT 0xFFFFFFFFu
 #define CAIRN_CLIST_SLOTS 64

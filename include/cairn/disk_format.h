@@ -1,5 +1,5 @@
 /*
- * The on-disk format of a Cairn image, version 1 (docs/disk-format.md).
+ * The on-disk format of a Cairn image, version 2 (docs/disk-format.md).
  *
  *   block 0        superblock A      \  the newer valid one names the newest
  *   block 1        superblock B      /  root record; they alternate
@@ -8,10 +8,11 @@
  *   blocks 16..    the log: segments of segment_blocks blocks, written in order
  *
  *   superblock --> root record --> object map (radix tree of map blocks)
- *                      |                --> OID: block, CRC32C, version, type
+ *                      |                --> OID: block, CRC32C, version, bank, type
  *                      +--> programs (name, first Page OID, length)
  *                      +--> processes to resume (OIDs)
  *                      +--> held console output (raw blocks in the log)
+ *                      +--> banks being reclaimed (OIDs)
  *
  * All fields are little-endian and fixed-width. Every metadata block starts
  * with struct cairn_block_header (magic, type, CRC32C of the block, epoch,
@@ -27,7 +28,7 @@
 #include <stdint.h>
 
 #define CAIRN_DISK_MAGIC 0x474D494E52494143ull   /* "CAIRNIMG" */
-#define CAIRN_DISK_FORMAT_VERSION 1u
+#define CAIRN_DISK_FORMAT_VERSION 2u   /* 2: map entries name the bank of each object */
 #define CAIRN_DISK_BLOCK_SIZE 4096u
 #define CAIRN_DISK_SUPERBLOCK_A 0u
 #define CAIRN_DISK_SUPERBLOCK_B 1u
@@ -86,20 +87,23 @@ struct cairn_map_entry {
     uint32_t block;                 /* the object's block; 0 = no data on disk */
     uint32_t crc32c;                /* of that block */
     uint32_t version;               /* the OID's current version */
+    uint32_t bank;                  /* OID of the Bank that made the object (0: none, the image's own) */
+    uint32_t bank_version;          /* that Bank's version */
     uint8_t type;                   /* enum cairn_type; CAIRN_TYPE_NONE = a free OID */
     uint8_t flags;                  /* a Space node's level (CAIRN_MAP_FLAGS_LEVEL_MASK); else 0 */
     uint16_t reserved;
 };
-_Static_assert(sizeof(struct cairn_map_entry) == 16, "map entry");
+_Static_assert(sizeof(struct cairn_map_entry) == 24, "map entry");
 
-#define CAIRN_MAP_LEAF_ENTRIES 254u
+#define CAIRN_MAP_LEAF_ENTRIES 169u
 #define CAIRN_MAP_INTERIOR_CHILDREN 508u
 #define CAIRN_MAP_MAX_DEPTH 4u
 
-/* OIDs [first, first+254) of the map. */
+/* OIDs [first, first+169) of the map. */
 struct cairn_map_leaf {
     struct cairn_block_header header;   /* CAIRN_BLOCK_MAP_LEAF */
     struct cairn_map_entry entries[CAIRN_MAP_LEAF_ENTRIES];
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 24 * CAIRN_MAP_LEAF_ENTRIES];
 };
 _Static_assert(sizeof(struct cairn_map_leaf) == CAIRN_DISK_BLOCK_SIZE, "map leaf");
 
@@ -112,6 +116,7 @@ _Static_assert(sizeof(struct cairn_map_interior) == CAIRN_DISK_BLOCK_SIZE, "map 
 #define CAIRN_DISK_PROGRAMS 32u
 #define CAIRN_DISK_PROGRAM_NAME 20u
 #define CAIRN_DISK_PROCESSES 640u
+#define CAIRN_DISK_DYING_BANKS 16u     /* banks being reclaimed at once, at most */
 
 /* A program stored in the image: its ELF file in Pages with consecutive OIDs. */
 struct cairn_disk_program {
@@ -165,9 +170,13 @@ struct cairn_root_record {
     struct cairn_disk_data data;
     struct cairn_disk_program programs[CAIRN_DISK_PROGRAMS];
     uint32_t processes[CAIRN_DISK_PROCESSES];   /* OIDs of the processes to resume */
+    uint32_t dying_count;           /* entries of dying_banks[] in use */
+    uint32_t dying_banks[CAIRN_DISK_DYING_BANKS];   /* destroyed Banks whose objects are still
+                                                       being reclaimed (OIDs), oldest first */
+    uint32_t reserved2;
     uint64_t wall_ns;               /* the wall clock at this checkpoint, ns since 1970 (0: unknown) */
     struct cairn_disk_console console; /* output held at this checkpoint (zero: none) */
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 8 - 144];
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 72 - 8 - 144];
 };
 _Static_assert(sizeof(struct cairn_root_record) == CAIRN_DISK_BLOCK_SIZE, "root record");
 
@@ -201,7 +210,7 @@ struct cairn_object_record {
     uint32_t type;                  /* enum cairn_type */
     uint64_t bank;                  /* the Bank refunded when it is destroyed (0: none) */
     uint32_t bank_version;
-    uint32_t bank_quota;            /* Bank: units left */
+    uint32_t bank_limit;            /* Bank: units it and its sub-banks may hold at most */
     /* Process: */
     struct cairn_disk_context context;
     struct cairn_disk_capability space;
@@ -214,7 +223,12 @@ struct cairn_object_record {
     uint32_t reply_cookie;
     uint32_t reserved1;
     char name[16];
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 32 - 552 - 16 - 1024 - 48];
+    /* Bank: */
+    uint32_t bank_used;             /* units its objects and its sub-banks' hold now */
+    uint32_t bank_objects;          /* objects made from it directly that are still live */
+    uint32_t bank_program;          /* the process it was made for by a program load (0: none) */
+    uint32_t bank_depth;            /* 0 the root bank; a sub-bank is one deeper than its parent */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 32 - 552 - 16 - 1024 - 48 - 16];
 };
 _Static_assert(sizeof(struct cairn_object_record) == CAIRN_DISK_BLOCK_SIZE, "object record");
 

@@ -1,67 +1,155 @@
-/* Banks: creating objects against a quota, and destroying any object with a refund to its bank. */
+/*
+ * Banks: creating objects against room in the store, and destroying objects with a refund.
+ *
+ * Every object names the bank that made it (object->bank, and its map entry
+ * on disk). A unit is one block of the store: a Page, Space node, Endpoint
+ * or Bank keeps one; a Process keeps three, since its record is rewritten by
+ * every checkpoint and the log holds the last two besides the one being
+ * written. A creation is charged to its bank and to every bank above it,
+ * each of which must stay within its limit; the root bank's limit is what
+ * the store can hold (format_store_capacity), so a creation the store could
+ * not keep fails at once with E_QUOTA.
+ *
+ * Destroying a bank makes everything made from it and from its sub-banks
+ * unreachable at once and reclaims it in bounded steps (kernel/reclaim.c).
+ */
 #include <stddef.h>
+#include <checkpoint/format.h>
 #include <kernel/ckpt.h>
 #include <kernel/obj/objects.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/syscall.h>
 
-struct bank *bank_create_root(uint32_t quota)
+struct bank *bank_create_root(uint32_t limit)
 {
     struct bank *bank = (struct bank *)object_create(CAIRN_TYPE_BANK, sizeof(struct bank));
     if (bank)
-        bank->quota = quota;
+        bank->limit = limit;
     return bank;
 }
 
+uint32_t bank_cost(enum cairn_type type)
+{
+    return format_object_units(type);
+}
+
+struct bank *bank_of(const struct object *object)
+{
+    if (!object->bank)
+        return NULL;
+    struct object *bank = object_lookup(object->bank, object->bank_version);
+    return bank && bank->type == CAIRN_TYPE_BANK ? (struct bank *)bank : NULL;
+}
+
+/* The bank above bank, or NULL at the root (or a chain deeper than any bank can be). */
+static struct bank *bank_parent(struct bank *bank, uint32_t *steps)
+{
+    if (++*steps > CAIRN_BANK_DEPTH_MAX)
+        return NULL;
+    return bank_of(&bank->object);
+}
+
+int bank_check_room(struct bank *bank, uint32_t units)
+{
+    uint32_t steps = 0;
+    for (struct bank *b = bank; b; b = bank_parent(b, &steps))
+        if (b->used > b->limit || b->limit - b->used < units)
+            return CAIRN_E_QUOTA;
+    return CAIRN_OK;
+}
+
+/* Adds units (or takes them back, with a negative count) to bank and every bank above it. */
+static void bank_account(struct bank *bank, int64_t units)
+{
+    uint32_t steps = 0;
+    for (struct bank *b = bank; b; b = bank_parent(b, &steps)) {
+        int64_t used = (int64_t)b->used + units;
+        b->used = used < 0 ? 0 : used > 0xFFFFFFFFll ? 0xFFFFFFFFu : (uint32_t)used;
+        ckpt_note_change(&b->object);
+    }
+}
+
+void bank_adopt(struct bank *bank, struct object *object)
+{
+    object->bank = bank->object.oid;
+    object->bank_version = bank->object.version;
+    bank->objects++;
+    bank_account(bank, bank_cost((enum cairn_type)object->type));
+}
+
 /* Makes an object of type; NULL when kernel memory is short. */
-static struct object *bank_make(enum cairn_type type, uint32_t sub_quota)
+static struct object *bank_make(struct bank *bank, enum cairn_type type, uint32_t limit)
 {
     switch (type) {
     case CAIRN_TYPE_PROCESS: return (struct object *)process_create();
     case CAIRN_TYPE_ENDPOINT: return (struct object *)endpoint_create();
     case CAIRN_TYPE_PAGE: return (struct object *)page_create();
     case CAIRN_TYPE_SPACE: return (struct object *)space_create(0);
-    case CAIRN_TYPE_BANK: return (struct object *)bank_create_root(sub_quota);
+    case CAIRN_TYPE_BANK: {
+        struct bank *made = bank_create_root(limit);
+        if (made)
+            made->depth = (uint8_t)(bank->depth + 1);
+        return (struct object *)made;
+    }
     default: panic("bank_make: no constructor for object type %u", type);
     }
 }
 
-int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t sub_quota,
+int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
                        struct object **created)
 {
     if (type <= CAIRN_TYPE_NONE || type >= CAIRN_TYPE_COUNT)
         return CAIRN_E_BAD_ARGUMENT;
-    uint32_t cost = 1 + (type == CAIRN_TYPE_BANK ? sub_quota : 0);
-    if (cost < sub_quota || bank->quota < cost)
+    if (type == CAIRN_TYPE_BANK && bank->depth + 1u >= CAIRN_BANK_DEPTH_MAX)
         return CAIRN_E_QUOTA;
-    struct object *object = bank_make(type, sub_quota);
+    if (reclaim_doomed(&bank->object))
+        return CAIRN_E_STALE;
+    int status = bank_check_room(bank, bank_cost(type));
+    if (status != CAIRN_OK)
+        return status;
+    if (!ckpt_change_room(1))
+        return CAIRN_E_NO_MEMORY;   /* the caller waits for the checkpoint, as for a frame */
+    struct object *object = bank_make(bank, type, limit);
     if (!object)
         return CAIRN_E_NO_MEMORY;
-    bank->quota -= cost;
-    ckpt_note_change(&bank->object);
-    object->bank = bank->object.oid;
-    object->bank_version = bank->object.version;
+    bank_adopt(bank, object);
     *created = object;
     return CAIRN_OK;
 }
 
-/* Gives the object's unit (and a bank's unspent quota) back to the bank it came from. */
+/* Gives the object's units back to the bank that made it and to those above. */
 void bank_refund(struct object *object)
 {
-    struct bank *bank = (struct bank *)object_lookup(object->bank, object->bank_version);
-    if (!bank || bank->object.type != CAIRN_TYPE_BANK)
+    struct bank *bank = bank_of(object);
+    if (!bank)
         return;
-    uint32_t refund = 1 + (object->type == CAIRN_TYPE_BANK ? ((struct bank *)object)->quota : 0);
-    bank->quota += refund;
-    ckpt_note_change(&bank->object);
+    if (bank->objects)
+        bank->objects--;
+    bank_account(bank, -(int64_t)bank_cost((enum cairn_type)object->type));
+}
+
+/* A process a program load made ends: the bank made for it goes, with all it made. */
+static void bank_end_program(struct bank *bank, const struct process *process)
+{
+    if (bank && bank->program && bank->program == (uint32_t)process->object.oid)
+        reclaim_start(bank);
 }
 
 void object_destroy(struct object *object)
 {
+    if (object->type == CAIRN_TYPE_BANK) {
+        reclaim_start((struct bank *)object);   /* it goes once all it made is gone */
+        return;
+    }
+    struct bank *bank = bank_of(object);
     bank_refund(object);
     switch (object->type) {
-    case CAIRN_TYPE_PROCESS: process_destroy((struct process *)object); break;
+    case CAIRN_TYPE_PROCESS:
+        bank_end_program(bank, (struct process *)object);
+        process_destroy((struct process *)object);
+        break;
     case CAIRN_TYPE_ENDPOINT: endpoint_destroy((struct endpoint *)object); break;
     case CAIRN_TYPE_PAGE: page_destroy((struct page *)object); break;
     case CAIRN_TYPE_SPACE: space_destroy((struct space *)object); break;

@@ -46,18 +46,41 @@ struct endpoint {
     struct process *receivers, *receivers_tail;
 };
 
-/* Bank: the right to create objects, each costing one unit of quota. */
+/*
+ * Bank: the right to create objects. A unit is one block of the store; an
+ * object costs what it keeps on disk (bank_cost). A bank's limit bounds what
+ * it and its sub-banks hold together, and every bank above it must have the
+ * room too; the root bank's limit is what the store can hold. Destroying a
+ * bank destroys everything made from it and from its sub-banks
+ * (kernel/reclaim.c).
+ */
 struct bank {
     struct object object;
-    uint32_t quota;             /* units left */
+    uint32_t limit;             /* units it and its sub-banks may hold (CAIRN_BANK_UNLIMITED: no
+                                   limit of its own) */
+    uint32_t used;              /* units its objects and its sub-banks' hold now */
+    uint32_t objects;           /* objects made from it directly that are still live */
+    uint32_t program;           /* the process a program load made it for (0: none): when that
+                                   process ends, the bank goes */
+    uint8_t depth;              /* 0 the root bank; a sub-bank is one deeper than its parent */
+    uint8_t pad[3];
 };
 
-/* Creation and destruction, dispatched by type (kernel/obj/bank.c). */
-int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t sub_quota,
+/* Creation and destruction, dispatched by type (kernel/obj/bank.c). limit: a new Bank's. */
+int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
                        struct object **created);
 void object_destroy(struct object *object);
 void bank_refund(struct object *object);
-struct bank *bank_create_root(uint32_t quota);
+struct bank *bank_create_root(uint32_t limit);
+/* Units an object of type keeps in the store. */
+uint32_t bank_cost(enum cairn_type type);
+/* CAIRN_OK when bank and every bank above it have room for units more, else E_QUOTA. */
+int bank_check_room(struct bank *bank, uint32_t units);
+/* Charges bank (and those above it) for object, made outside bank_create_object, and names
+ * bank its maker; bank_check_room must have said yes. */
+void bank_adopt(struct bank *bank, struct object *object);
+/* The bank that made object (loaded if it is on disk), or NULL. */
+struct bank *bank_of(const struct object *object);
 
 /* Page. */
 struct page *page_create(void);

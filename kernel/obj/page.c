@@ -3,6 +3,7 @@
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
+#include <kernel/reclaim.h>
 #include <kernel/string.h>
 
 struct page *page_create(void)
@@ -28,6 +29,8 @@ uint32_t page_frame(struct page *page)
 
 uint32_t page_frame_for_write(struct page *page)
 {
+    if (!ckpt_may_change(&page->object))
+        return 0;       /* the change limit: wait, as for a frame, for the next snapshot */
     uint32_t frame = page_frame(page);
     if (!frame)
         return 0;
@@ -49,7 +52,10 @@ void page_destroy(struct page *page)
 {
     ckpt_page_destroying(page);     /* a checkpoint still owed this page's contents gets them now */
     if (page->frame) {
-        space_flush_all_hardware();     /* no hardware mapping may outlive the frame */
+        /* No hardware mapping may outlive the frame. A doomed page has none: reclaim_start
+         * dropped them all, and no capability to it resolves since. */
+        if (!reclaim_doomed(&page->object))
+            space_flush_all_hardware();
         memory_frame_free(page->frame);
     }
     objstore_forget(page);

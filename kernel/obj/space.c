@@ -121,8 +121,10 @@ int space_map(struct space *root, uint32_t address, const struct capability *pag
     uint32_t missing = space_missing_nodes(root, address);
     if (missing && !bank)
         return CAIRN_E_EMPTY;
-    if (missing && missing > bank->quota)
+    if (missing && bank_check_room(bank, missing * bank_cost(CAIRN_TYPE_SPACE)) != CAIRN_OK)
         return CAIRN_E_QUOTA;
+    if (missing && !ckpt_change_room(missing))
+        return CAIRN_E_NO_MEMORY;   /* the caller waits for the next snapshot */
     struct space *fresh[SPACE_LEVELS - 1] = { 0 };
     for (uint32_t i = 0; i < missing; i++) {
         fresh[i] = space_create((uint8_t)(SPACE_LEVELS - missing + i));
@@ -146,10 +148,7 @@ int space_map(struct space *root, uint32_t address, const struct capability *pag
         struct space *child = space_child(node, space_index(level, address));
         if (!child) {
             child = fresh[next++];
-            child->object.bank = bank->object.oid;
-            child->object.bank_version = bank->object.version;
-            bank->quota--;
-            ckpt_note_change(&bank->object);
+            bank_adopt(bank, &child->object);
             space_slots(node)[space_index(level, address)] =
                 capability_to(&child->object, CAIRN_RIGHTS_ALL);
             ckpt_note_change(&node->object);

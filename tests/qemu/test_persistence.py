@@ -95,7 +95,7 @@ def test_output_of_a_checkpoint_cut_before_its_release_appears_once(tmp_path, bo
     assert shown or where == "recorded", second.describe()
 
 
-ROOT_CONSOLE_BLOCKS_OFFSET = 3720      # struct cairn_root_record: console.blocks[0]
+ROOT_CONSOLE_BLOCKS_OFFSET = 3792      # struct cairn_root_record: console.blocks[0]
 
 
 def test_held_output_with_a_bad_checksum_is_reported_not_shown(tmp_path, boot):

@@ -41,7 +41,7 @@ def test_unknown_program_is_named_and_skipped(boot):
 def test_program_reads_96_mib_of_data_with_32_mib_of_ram(boot, tmp_path):
     image = tmp_path / "data.img"
     elfs = sorted(str(p) for p in (ROOT / "build" / "user").glob("*.elf"))
-    subprocess.run([str(MKIMAGE), "-o", str(image), "--size", "128", "--data-mib", "96",
+    subprocess.run([str(MKIMAGE), "-o", str(image), "--size", "192", "--data-mib", "96",
                     "--data-seed", "4242"] + elfs, check=True, capture_output=True, timeout=60)
     guest = boot(cmdline="run=datacheck", mem=32, disk=image)
     guest.expect(r"^memory: (2\d|3[0-2]) MiB usable")

@@ -8,7 +8,8 @@
  * since a checkpoint; a page fault with no frame free waits at the faulting
  * instruction until a checkpoint has cleaned some. Word w of page p holds
  * pattern(p, w), so a page that came back from disk wrong, or another
- * page's contents, is found. argv[1]: MiB (default 64); a line every
+ * page's contents, is found. More than the store can hold is refused at
+ * once (E_QUOTA): hog says so and ends, and its bank gives all of it back. argv[1]: MiB (default 64); a line every
  * PROGRESS_MIB, "hog: ok" at the end. The frame figures come from STATS.
  */
 enum { WORDS_PER_PAGE = CAIRN_PAGE_SIZE / sizeof(uint32_t), PAGES_PER_MIB = 256 };
@@ -33,6 +34,11 @@ static int hog_fill(volatile uint32_t *memory, uint32_t pages)
         uint32_t address = (uint32_t)(memory + page * WORDS_PER_PAGE);
         uint32_t status = page_map_new(CAIRN_SLOT_SPACE, address,
                                        CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE);
+        if (status == CAIRN_E_QUOTA) {
+            printf("hog: refused room after %u MiB: the store cannot hold more of my pages "
+                   "(E_QUOTA); giving up\n", page / PAGES_PER_MIB);
+            return 0;
+        }
         if (status != CAIRN_OK) {
             printf("hog: FAILED to map page %u: %s\n", page, status_name(status));
             return 0;

@@ -34,7 +34,10 @@ enum { MESSAGE_FIRST = 1, MESSAGE_SECOND = 2 };
 #define CHILD_PAGES_START USER_FREE_START
 #define CHILD_PAGES_END USER_FREE_END
 #define HOG_STRIDE 0x100000u                /* one leaf Space node covers 1 MiB */
-enum { HOG_LEAVE_FRAMES = 64, CHILD_EXTRA_PAGES = 32 };
+/* The child asks for more than the pages already clean could give back: the change limit
+ * (format_change_limit) starts checkpoints while the hog takes its frames, so the programs'
+ * older pages are clean and evictable by then. */
+enum { HOG_LEAVE_FRAMES = 64, CHILD_EXTRA_PAGES = 256 };
 enum { NO_MEMORY_RETRIES = 2000, NO_MEMORY_RETRY_MS = 5 };
 
 /* What a child thread found; the parent reads it once done is set. */

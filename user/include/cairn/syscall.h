@@ -191,9 +191,9 @@ static inline uint32_t cairn_create(uint32_t bank_slot, uint32_t type, uint32_t 
     return cairn_syscall6(CAIRN_CREATE, bank_slot, type, to_slot, 0, 0, 0);
 }
 
-static inline uint32_t cairn_create_bank(uint32_t bank_slot, uint32_t to_slot, uint32_t quota)
+static inline uint32_t cairn_create_bank(uint32_t bank_slot, uint32_t to_slot, uint32_t limit)
 {
-    return cairn_syscall6(CAIRN_CREATE, bank_slot, CAIRN_TYPE_BANK, to_slot, quota, 0, 0);
+    return cairn_syscall6(CAIRN_CREATE, bank_slot, CAIRN_TYPE_BANK, to_slot, limit, 0, 0);
 }
 
 static inline uint32_t cairn_destroy(uint32_t slot)
