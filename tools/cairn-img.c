@@ -230,8 +230,9 @@ static void print_live(struct image_check *check)
     uint32_t live = 0;
     for (uint32_t type = 1; type < CAIRN_TYPE_COUNT; type++)
         live += check->objects[type];
-    printf("live: %u objects in %u blocks, %u units; the store holds %u units\n", live,
-           check->blocks, check->live_units, format_store_capacity(&store.super));
+    printf("live: %u objects in %u blocks, %u units; the store holds %u units; map, root and "
+           "held output %u blocks\n", live, check->object_blocks, check->live_units,
+           format_store_capacity(&store.super), check->blocks - check->object_blocks);
     struct cairn_map_entry entry;
     if (store_lookup(&store, root.bank, &entry) == STORE_OK && entry.type == CAIRN_TYPE_BANK &&
         store_read_record(&store, root.bank, &entry, &bank) == STORE_OK)

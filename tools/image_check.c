@@ -125,6 +125,7 @@ static int check_reference(struct image_check *check, uint32_t block, uint8_t ki
     check->referenced[block] = kind;
     check->referrer[block] = oid;
     check->blocks++;
+    check->object_blocks += kind == REFERENCE_OBJECT;
     return 1;
 }
 
@@ -472,6 +473,7 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
     struct store *store = check->store;
     store_use_root(store, root);
     check->problems = check->blocks = check->reachable = check->edge_count = 0;
+    check->object_blocks = 0;
     memset(check->objects, 0, sizeof(check->objects));
     memset(check->referenced, 0, check->device_blocks);
     uint32_t limit = (uint32_t)root->oid_limit;

@@ -26,6 +26,7 @@ struct image_check {
     uint32_t objects[CAIRN_TYPE_COUNT];     /* live map entries by type (free OIDs at 0) */
     uint32_t reachable;             /* live objects reachable from the root record */
     uint32_t blocks;                /* distinct blocks the checkpoint refers to */
+    uint32_t object_blocks;         /* ... of which objects' (not the map, root or console) */
     uint64_t device_blocks;
     uint8_t *referenced;            /* [device_blocks] enum image_reference */
     uint32_t *referrer;             /* [device_blocks] the OID (or 0) that refers to the block */

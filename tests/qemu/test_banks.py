@@ -66,3 +66,101 @@ def test_programs_that_end_leave_nothing_behind(tmp_path, boot):
     second.expect(r"^resumed checkpoint epoch \d+")
     command(second, "history", r"^\s+\d+\s+sync$")
     assert re.search(r"^\s+\d+\s+run counter 1$", second.output, re.M), second.describe()
+
+
+def shell_on_own_image(tmp_path, boot):
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    guest = boot(disk=image, snapshot=False, cmdline="run=shell")
+    guest.expect(r"^Cairn shell: type help", timeout=20)
+    return image, guest
+
+
+PS_LINE = re.compile(r"^\s*(\d+)\s+(embryo|ready|running|blocked|stopped)\s+\d+\s+\d+\s+(\S+)$",
+                     re.M)
+
+
+def ps_names(guest):
+    """The names `ps` lists now, one per process."""
+    guest.send("ps\n")
+    guest.expect(r"pid\s+state\s+pages\s+restarts\s+name$")
+    start = len(guest.output)
+    command(guest, "echo ps-end", r"ps-end$")
+    table = guest.output[start:guest.output.rfind("ps-end")]
+    return [m.group(3) for m in PS_LINE.finditer(table)]
+
+
+def wait_for_jobs(guest, names, tries=50):
+    """Asks `ps` until none of names is listed."""
+    for _ in range(tries):
+        listed = ps_names(guest)
+        if not set(listed) & set(names):
+            return listed
+    raise AssertionError("still running after %d looks: %s" % (tries, guest.describe()))
+
+
+def counter_lines(output):
+    return [int(n) for n in re.findall(r"^(?:cairn> )?counter: (\d+)$", output, re.M)]
+
+
+@pytest.mark.time_limit(180)
+def test_a_program_wanting_more_than_the_store_holds_is_refused_and_persistence_goes_on(
+        tmp_path, boot):
+    image, guest = shell_on_own_image(tmp_path, boot)
+    command(guest, "run counter &", r"\[1\] \d+ counter$")
+    command(guest, "sync", r"sync: durable$", timeout=30)
+    live_before = store_live_blocks(image)
+    command(guest, "run hog 200 &", r"\[2\] \d+ hog 200$")
+    guest.expect(r"^(?:cairn> )?hog: refused room after \d+ MiB: the store cannot hold more",
+                 timeout=120)
+    command(guest, "sync", r"sync: durable$", timeout=60)
+    wait_for_jobs(guest, ["hog"])
+    command(guest, "sync", r"sync: durable$", timeout=60)
+    live_after = store_live_blocks(image)
+    print("live blocks before hog: %d, after it: %d" % (live_before, live_after))
+    assert abs(live_after - live_before) <= live_before * 0.05, (live_before, live_after)
+    assert "checkpoints are off" not in guest.output, guest.describe()
+    before = counter_lines(guest.output)
+    guest.close()                                       # the power goes off
+    second = boot(disk=image, snapshot=False)
+    second.expect(r"^resumed checkpoint epoch \d+")
+    second.expect(r"^(?:cairn> )?counter: %d$" % (before[-1] + 3), timeout=20)
+    seen = before + counter_lines(second.output)
+    assert seen == list(range(1, len(seen) + 1)), (seen, second.describe())
+
+
+@pytest.mark.time_limit(240)
+def test_many_endpoints_big_mallocs_and_heavy_writes_never_turn_persistence_off(tmp_path,
+                                                                               boot):
+    image, guest = shell_on_own_image(tmp_path, boot)
+    command(guest, "run makemany endpoint 20000", r"^(?:cairn> )?makemany: refused after \d+ "
+            r"endpoints: E_QUOTA$", timeout=120)
+    command(guest, "sync", r"sync: durable$", timeout=60)
+    command(guest, "run makemany malloc 32", r"^(?:cairn> )?makemany: malloc, free, malloc of "
+            r"32 MiB: (ok|.*refused)", timeout=120)
+    command(guest, "sync", r"sync: durable$", timeout=60)
+    command(guest, "run memwrite 24 300 &", r"\[1\] \d+ memwrite 24 300$")
+    first = int(command(guest, "stats", r"checkpoints (\d+) \(").group(1))
+    for _ in range(3):
+        command(guest, "sync", r"sync: durable$", timeout=60)
+    later = int(command(guest, "stats", r"checkpoints (\d+) \(").group(1))
+    assert later >= first + 3, (first, later)
+    command(guest, "kill 1", r"kill: \[1\] memwrite 24 300: OK$")
+    command(guest, "sync", r"sync: durable$", timeout=60)
+    assert "checkpoints are off" not in guest.output, guest.describe()
+    assert "error" not in guest.output, guest.describe()
+
+
+@pytest.mark.parametrize("program", ["pingpong 0", "shm"])
+def test_kill_takes_every_process_of_a_job(tmp_path, boot, program):
+    name = program.split()[0]
+    guest = boot(cmdline="run=shell")
+    guest.expect(r"^Cairn shell: type help", timeout=20)
+    command(guest, "run %s &" % program, r"\[1\] \d+ %s$" % program)
+    for _ in range(50):                 # its helper process comes once it has started
+        if ps_names(guest).count(name) >= 2:
+            break
+    else:
+        raise AssertionError("no helper process of %s: %s" % (name, guest.describe()))
+    command(guest, "kill 1", r"kill: \[1\] %s: OK$" % program)
+    wait_for_jobs(guest, [name])
