@@ -142,6 +142,15 @@ static int format_root_console_sound(const struct cairn_root_record *root, uint6
     return 1;
 }
 
+/* Does the console's foreground name OIDs of the map, and both of them or neither? */
+static int format_root_foreground_sound(const struct cairn_root_record *root)
+{
+    const struct cairn_disk_foreground *foreground = &root->foreground;
+    if (!foreground->holder != !foreground->reader)
+        return 0;
+    return foreground->holder < root->oid_limit && foreground->reader < root->oid_limit;
+}
+
 int format_check_root_fields(const struct cairn_root_record *root,
                              const struct cairn_superblock *super, char *why, size_t why_size)
 {
@@ -167,6 +176,8 @@ int format_check_root_fields(const struct cairn_root_record *root,
         problem = "names program or data-set pages outside its object map";
     else if (!format_root_console_sound(root, super->log_start, log_end))
         problem = "holds console output beyond 64 KiB or outside the log";
+    else if (!format_root_foreground_sound(root))
+        problem = "names a console foreground outside its object map";
     if (problem) {
         format_print(why, why_size, "root record at block %u %s", root->header.block, problem);
         return 0;
