@@ -31,8 +31,7 @@ static void command_help(void)
 {
     printf("commands: help, ps, run PROGRAM [ARGS] [&], jobs, kill JOB|PID, stats, sync, time,\n"
            "          mem, history, set NAME VALUE, vars, echo TEXT ($NAME is replaced)\n"
-           "          Ctrl-C stops the job in front; a job in the background never reads the\n"
-           "          console\n"
+           "          Ctrl-C stops the job in front (a background job never reads the console)\n"
            "demos:    run counter &     a steady counter        run shm &      shared pages\n"
            "          run pingpong 0 &  IPC partners counting   run clock 30 & both clocks\n"
            "          run life &        life on the VGA screen  run hog 64     more than RAM\n"
