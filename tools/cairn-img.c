@@ -252,6 +252,9 @@ static int command_info(struct image_check *check)
         printf("data: %u pages from OID %u, checksum %#llx\n", root->data.page_count,
                root->data.first_page, (unsigned long long)root->data.checksum);
     printf("processes to resume: %u\n", root->process_count);
+    if (root->foreground.holder)
+        printf("console foreground: process %u reads the console, process %u holds it\n",
+               root->foreground.reader, root->foreground.holder);
     print_console(root);
     if (scan_roots(check) != 0)
         return 1;

@@ -3,6 +3,7 @@ console input goes to the foreground job only, and `kill` takes a job number or 
 
 import re
 import shutil
+import subprocess
 import time
 
 from conftest import ROOT
@@ -93,6 +94,11 @@ def test_ctrl_c_stops_a_foreground_counter_resumed_after_a_power_cut(tmp_path, b
     first.send("run counter\n")
     first.expect(r"counter: 5$")      # shown, so a checkpoint with the counter in front is durable
     first.close()                     # SIGKILL: the power goes off
+    info = subprocess.run([str(ROOT / "build" / "cairn-img"), "info", str(image)],
+                          capture_output=True, text=True, timeout=60).stdout
+    stored = re.search(r"^console foreground: process (\d+) reads the console, "
+                       r"process (\d+) holds it$", info, re.M)
+    assert stored and stored.group(1) != stored.group(2), info
 
     second = boot(disk=image, snapshot=False)
     second.expect(r"^resumed checkpoint epoch \d+")
