@@ -178,6 +178,15 @@ uint32_t format_store_capacity(const struct cairn_superblock *super)
     return log > kept ? log - kept : 0;
 }
 
+/* Does the console's foreground name OIDs of the map, and both of them or neither? */
+static int format_root_foreground_sound(const struct cairn_root_record *root)
+{
+    const struct cairn_disk_foreground *foreground = &root->foreground;
+    if (!foreground->holder != !foreground->reader)
+        return 0;
+    return foreground->holder < root->oid_limit && foreground->reader < root->oid_limit;
+}
+
 int format_check_root_fields(const struct cairn_root_record *root,
                              const struct cairn_superblock *super, char *why, size_t why_size)
 {
@@ -205,6 +214,8 @@ int format_check_root_fields(const struct cairn_root_record *root,
         problem = "holds console output beyond 64 KiB or outside the log";
     else if (!format_root_dying_sound(root))
         problem = "lists banks being reclaimed that are out of range or twice";
+    else if (!format_root_foreground_sound(root))
+        problem = "names a console foreground outside its object map";
     if (problem) {
         format_print(why, why_size, "root record at block %u %s", root->header.block, problem);
         return 0;

@@ -40,6 +40,7 @@
 #include <kernel/stats.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
+#include <kernel/foreground.h>
 #include <kernel/heap.h>
 #include <kernel/klog.h>
 #include <kernel/memory.h>
@@ -410,6 +411,7 @@ static void ckpt_phase_snapshot(void)
     root.console = (struct cairn_disk_console){ .position = console_held_position(),
                                                 .length = held };
     reclaim_save(&root);
+    foreground_to_disk(&root.foreground);
     console_next = 0;
     phase = CKPT_WRITE_STAGED;
     snapshot_cycles = platform_cycles();

@@ -20,11 +20,15 @@
  * a commit and its release. Stream positions count held program bytes
  * since the image was made.
  *
+ * Input bytes wait in a ring for CONSOLE_READ, except Ctrl-C, which is only
+ * counted: it is an interrupt for the console's holder (kernel/foreground.c).
+ *
  * The two streams never share a line: the kernel's lines carry the "[k] "
  * mark, and a kernel line that comes while a program's line is unfinished
  * starts on a line of its own (and the reverse).
  */
 #include <arch/platform.h>
+#include <cairn/abi.h>
 #include <kernel/console.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
@@ -41,6 +45,7 @@ enum {
 static volatile uint8_t input_ring[INPUT_RING_SIZE];
 static volatile uint32_t input_head, input_tail;  /* free-running; head - tail = bytes waiting */
 static volatile uint32_t input_dropped;           /* bytes lost to a full ring */
+static volatile uint32_t input_interrupts;        /* Ctrl-C bytes received since boot */
 
 /* Program output not yet released, and up to where each epoch's output goes. */
 static char held[HELD_SIZE];
@@ -262,6 +267,19 @@ void console_input_push(uint8_t byte)
     }
     input_ring[input_head % INPUT_RING_SIZE] = byte;
     input_head++;
+}
+
+void console_input_receive(uint8_t byte)
+{
+    if (byte == CAIRN_CONSOLE_INTERRUPT_BYTE)
+        input_interrupts++;
+    else
+        console_input_push(byte);
+}
+
+uint32_t console_input_interrupts(void)
+{
+    return input_interrupts;
 }
 
 int console_input_pop(void)

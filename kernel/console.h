@@ -52,8 +52,12 @@ int console_output_commit(void);
 extern uint32_t console_bytes_released, console_releases;
 extern uint64_t console_held_ns_total, console_held_ns_max;
 
-/* Called from the receive interrupt; a byte that does not fit is dropped and counted. */
+/* Queues an input byte; a byte that does not fit is dropped and counted. */
 void console_input_push(uint8_t byte);
+/* A byte from the keyboard side (the receive interrupt): Ctrl-C is counted, never queued. */
+void console_input_receive(uint8_t byte);
+/* Ctrl-C bytes received since boot (kernel/foreground.c gives them to the console's holder). */
+uint32_t console_input_interrupts(void);
 
 /* Takes one received byte; returns -1 when none is waiting. */
 int console_input_pop(void);

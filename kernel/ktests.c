@@ -1,5 +1,6 @@
 /* In-kernel tests of the portable kernel: formatting, frames, heap, timer, console input, options. */
 #include <arch/platform.h>
+#include <cairn/abi.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
 #include <kernel/format.h>
@@ -93,6 +94,20 @@ KTEST(console_input_ring_order_and_overflow)
     for (int i = 0; i < 1024; i++)
         in_order &= console_input_pop() == (i & 0xFF);
     KTEST_EXPECT(in_order);
+    KTEST_EXPECT(console_input_pop() == -1);
+}
+
+KTEST(console_interrupt_byte_is_counted_not_queued)
+{
+    while (console_input_pop() >= 0)
+        ;
+    uint32_t interrupts = console_input_interrupts();
+    console_input_receive('a');
+    console_input_receive(CAIRN_CONSOLE_INTERRUPT_BYTE);
+    console_input_receive('b');
+    KTEST_EXPECT(console_input_interrupts() == interrupts + 1);
+    KTEST_EXPECT(console_input_pop() == 'a');
+    KTEST_EXPECT(console_input_pop() == 'b');
     KTEST_EXPECT(console_input_pop() == -1);
 }
 

@@ -25,6 +25,8 @@ enum block_reason {
     BLOCK_SYNC,                 /* on the sync list, until the next checkpoint commits */
     BLOCK_OUTPUT,               /* CONSOLE_WRITE with the held output full: until a release */
     BLOCK_INPUT,                /* CONSOLE_READ with nothing to read: until input comes */
+    BLOCK_CONSOLE,              /* CONSOLE_READ by a process not in front: until that changes */
+    BLOCK_INTERRUPT,            /* CONSOLE_WAIT: until Ctrl-C, or the foreground process goes */
 };
 
 /* Who may receive this receiver's REPLY: the caller and that call's cookie. */
@@ -96,6 +98,8 @@ void sched_finish_syncs(uint32_t status, uint64_t epoch);
 int sched_frame_waiting(void);
 /* Wakes the writers waiting for room in the held output (it was released). */
 void sched_wake_output_waiters(void);
+/* Wakes the processes waiting for the console's foreground to change (it did). */
+void sched_wake_console_waiters(void);
 /* Wakes sleepers whose deadline has passed; called outside interrupts. */
 void sched_wake_sleepers(void);
 

@@ -11,6 +11,7 @@
  */
 #include <stddef.h>
 #include <kernel/config.h>
+#include <kernel/foreground.h>
 #include <kernel/time.h>
 #include <kernel/klog.h>
 #include <kernel/loader.h>
@@ -154,6 +155,7 @@ static void programs_resume(void)
     uint32_t resumed = 0;
     if (config.run[0])
         klog(KLOG_INFO, "run= ignored: this system resumes its own processes");
+    foreground_from_disk(&root->foreground);
     for (uint32_t i = 0; i < root->process_count; i++) {
         struct cairn_map_entry entry;
         if (store_lookup(objstore, root->processes[i], &entry) != STORE_OK ||

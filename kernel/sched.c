@@ -11,6 +11,7 @@
 #include <arch/platform.h>
 #include <kernel/ckpt.h>
 #include <kernel/console.h>
+#include <kernel/foreground.h>
 #include <kernel/klog.h>
 #include <kernel/memory.h>
 #include <kernel/objstore.h>
@@ -34,6 +35,8 @@ static struct queue frame_waiters;      /* BLOCK_FRAME */
 static struct queue sync_waiters;       /* BLOCK_SYNC */
 static struct queue output_waiters;     /* BLOCK_OUTPUT */
 static struct queue input_waiters;      /* BLOCK_INPUT */
+static struct queue console_waiters;    /* BLOCK_CONSOLE */
+static struct queue interrupt_waiters;  /* BLOCK_INTERRUPT */
 static volatile int preemption_wanted;  /* set by the timer */
 static struct process *last_entered;    /* the process whose registers the CPU last had */
 
@@ -99,6 +102,10 @@ static void sched_park(struct process *process, enum block_reason reason)
         queue_push(&output_waiters, process);
     else if (reason == BLOCK_INPUT)
         queue_push(&input_waiters, process);
+    else if (reason == BLOCK_CONSOLE)
+        queue_push(&console_waiters, process);
+    else if (reason == BLOCK_INTERRUPT)
+        queue_push(&interrupt_waiters, process);
     if (process == process_current)
         process_current = NULL;
 }
@@ -134,6 +141,10 @@ void sched_unqueue(struct process *process)
         queue_remove(&output_waiters, process);
     else if (process->block_reason == BLOCK_INPUT)
         queue_remove(&input_waiters, process);
+    else if (process->block_reason == BLOCK_CONSOLE)
+        queue_remove(&console_waiters, process);
+    else if (process->block_reason == BLOCK_INTERRUPT)
+        queue_remove(&interrupt_waiters, process);
     else if (process->waiting_on)
         endpoint_remove_waiter(process->waiting_on, process);
     process->waiting_on = NULL;
@@ -195,6 +206,12 @@ void sched_wake_frame_waiters(void)
 void sched_wake_output_waiters(void)
 {
     sched_wake_queue(&output_waiters);
+}
+
+void sched_wake_console_waiters(void)
+{
+    sched_wake_queue(&console_waiters);
+    sched_wake_queue(&interrupt_waiters);
 }
 
 int sched_frame_waiting(void)
@@ -277,6 +294,8 @@ void sched_run(void)
         }
         if (input_waiters.head && console_input_waiting())
             sched_wake_queue(&input_waiters);
+        if (interrupt_waiters.head && foreground_interrupt_pending())
+            sched_wake_queue(&interrupt_waiters);
         if (memory_frees != frees_seen && frame_waiters.head) {
             frees_seen = memory_frees;
             sched_wake_frame_waiters();

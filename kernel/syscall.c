@@ -20,6 +20,7 @@
 #include <kernel/ckpt.h>
 #include <checkpoint/store.h>
 #include <kernel/console.h>
+#include <kernel/foreground.h>
 #include <kernel/klog.h>
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
@@ -78,6 +79,12 @@ static int call_space(struct process *process)
 static int call_process(struct process *process)
 {
     return process_invoke(process, argument(process, CONTEXT_EAX));
+}
+
+/* The console's foreground (kernel/foreground.c). */
+static int call_foreground(struct process *process)
+{
+    return foreground_invoke(process, argument(process, CONTEXT_EAX));
 }
 
 /* SYNC: wait (at the trap) for the next checkpoint; ckpt completes the call once it commits. */
@@ -164,7 +171,8 @@ static int call_console_write(struct process *process)
     return CAIRN_OK;
 }
 
-/* CONSOLE_READ: waits (at the trap) until input is there; then takes what fits. */
+/* CONSOLE_READ: waits (at the trap) until the caller may read and input is there; then takes
+ * what fits. */
 static int call_console_read(struct process *process)
 {
     char buffer[CAIRN_CONSOLE_WRITE_MAX];
@@ -172,6 +180,10 @@ static int call_console_read(struct process *process)
     if (size == 0 || size > CAIRN_CONSOLE_WRITE_MAX ||
         (mode != CAIRN_CONSOLE_BYTES && mode != CAIRN_CONSOLE_LINE))
         return CAIRN_E_BAD_ARGUMENT;
+    if (!foreground_may_read(process)) {
+        sched_block_call(process, BLOCK_CONSOLE);   /* again once the foreground changes */
+        return CAIRN_OK;
+    }
     int line = mode == CAIRN_CONSOLE_LINE;
     if (line ? !console_input_has_line() : !console_input_waiting()) {
         sched_block_call(process, BLOCK_INPUT);
@@ -429,6 +441,8 @@ static const syscall_handler_t syscall_handlers[CAIRN_CALL_COUNT] = {
     [CAIRN_CLOCK] = call_clock,
     [CAIRN_PROCESS_INFO] = call_process_info,
     [CAIRN_PROGRAM_LOAD] = call_program_load,
+    [CAIRN_CONSOLE_FOREGROUND] = call_foreground,
+    [CAIRN_CONSOLE_WAIT] = call_foreground,
 };
 
 void syscall_handle(struct process *process)

@@ -275,6 +275,9 @@ static int command_info(struct image_check *check)
                root->data.first_page, (unsigned long long)root->data.checksum);
     printf("processes to resume: %u\n", root->process_count);
     print_live(check);
+    if (root->foreground.holder)
+        printf("console foreground: process %u reads the console, process %u holds it\n",
+               root->foreground.reader, root->foreground.holder);
     print_console(root);
     if (scan_roots(check) != 0)
         return 1;

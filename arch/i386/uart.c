@@ -51,5 +51,5 @@ void uart_write(const char *text, size_t length)
 void uart_handle_interrupt(void)
 {
     while (inb(COM1 + UART_LINE_STATUS) & STATUS_DATA_READY)
-        console_input_push(inb(COM1 + UART_DATA));
+        console_input_receive(inb(COM1 + UART_DATA));
 }

@@ -59,8 +59,13 @@ enum cairn_call {
                                    edx = its size; E_NOT_FOUND past the last process */
     CAIRN_PROGRAM_LOAD = 31,    /* ebx = bank, ecx = "name arg..." (spaces), edx = its length,
                                    esi = slot for the new process (an embryo: PROCESS_START it) */
+    CAIRN_CONSOLE_FOREGROUND = 32,  /* ebx = process slot (needs WRITE), or CAIRN_NO_SLOT for the
+                                       caller: that process alone reads the console, and the
+                                       caller holds it (it comes back to the caller) */
+    CAIRN_CONSOLE_WAIT = 33,    /* the holder: waits until Ctrl-C or the foreground process is
+                                   gone; out ebx = CAIRN_CONSOLE_INTERRUPTED or _ENDED */
 
-    CAIRN_CALL_COUNT = 32,
+    CAIRN_CALL_COUNT = 34,
 };
 
 enum cairn_status {
@@ -163,6 +168,10 @@ _Static_assert(sizeof(struct cairn_stats) == 104, "cairn_stats is part of the AB
 /* CONSOLE_READ modes: whatever bytes are there (at least one), or one line ending in '\n'
  * (a '\r' from a terminal's Enter key is given as '\n'). */
 enum { CAIRN_CONSOLE_BYTES = 0, CAIRN_CONSOLE_LINE = 1 };
+
+/* CONSOLE_WAIT: why it returned. The console's interrupt byte (Ctrl-C) is never input. */
+enum { CAIRN_CONSOLE_ENDED = 0, CAIRN_CONSOLE_INTERRUPTED = 1 };
+#define CAIRN_CONSOLE_INTERRUPT_BYTE 0x03
 
 /*
  * CLOCK: the two clocks and what the last restart did to them. The monotonic

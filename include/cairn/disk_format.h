@@ -153,6 +153,19 @@ struct cairn_disk_console {
 };
 _Static_assert(sizeof(struct cairn_disk_console) == 144, "held console output");
 
+/*
+ * The console's foreground (kernel/foreground.c): the one process that may
+ * read console input, and the process that chose it, to which the console
+ * goes back. All zero: no one chose, every process may read.
+ */
+struct cairn_disk_foreground {
+    uint32_t reader;                /* OID of the process that reads the console (0: none) */
+    uint32_t reader_version;
+    uint32_t holder;                /* OID of the process that set it (0: none) */
+    uint32_t holder_version;
+};
+_Static_assert(sizeof(struct cairn_disk_foreground) == 16, "console foreground");
+
 struct cairn_root_record {
     struct cairn_block_header header;   /* CAIRN_BLOCK_ROOT */
     uint64_t oid_limit;             /* OIDs below this are described by the map */
@@ -176,7 +189,8 @@ struct cairn_root_record {
     uint32_t reserved2;
     uint64_t wall_ns;               /* the wall clock at this checkpoint, ns since 1970 (0: unknown) */
     struct cairn_disk_console console; /* output held at this checkpoint (zero: none) */
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 72 - 8 - 144];
+    struct cairn_disk_foreground foreground;    /* who reads the console (zero: anyone) */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 72 - 8 - 144 - 16];
 };
 _Static_assert(sizeof(struct cairn_root_record) == CAIRN_DISK_BLOCK_SIZE, "root record");
 

@@ -1,6 +1,7 @@
 /* Process objects: creation, SETUP/GIVE/START, destruction, and stopping a process after a user fault. */
 #include <stddef.h>
 #include <cairn/disk_format.h>
+#include <kernel/foreground.h>
 #include <kernel/heap.h>
 #include <kernel/klog.h>
 #include <kernel/obj/objects.h>
@@ -63,6 +64,7 @@ void process_destroy(struct process *process)
         sched_unqueue(process);
     if (process == process_current)
         process_current = NULL;
+    foreground_forget(process);
     stats.processes--;
     process_unlink(process);
     object_free(&process->object);
@@ -83,6 +85,7 @@ void process_fault(struct process *process, const char *what, uint32_t address)
     if (process == process_current)
         process_current = NULL;
     process->state = PROCESS_FAULTED;
+    foreground_forget(process);
     stats.user_faults++;
 }
 

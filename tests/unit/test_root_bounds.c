@@ -84,3 +84,16 @@ UNIT_TEST(root_console_output_out_of_bounds_is_refused)
     root.console.blocks[0].block = root.console.blocks[1].block = 0;
     UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
 }
+
+/* The console's foreground: two OIDs of the map, or none; one half alone makes no sense. */
+UNIT_TEST(root_console_foreground_outside_the_map_is_refused)
+{
+    make_sound_root();
+    root.foreground = (struct cairn_disk_foreground){ 60, 1, 50, 1 };
+    UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.foreground.reader = 100;
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    UNIT_EXPECT(strstr(why, "console foreground") != NULL);
+    root.foreground.reader = 0;
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+}

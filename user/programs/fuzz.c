@@ -6,7 +6,7 @@
  * random with a bias towards slot numbers, small numbers and edge addresses.
  * fuzz_call_is_safe then drops or tames the few calls that would end or
  * wedge this program rather than test the kernel: EXIT, a blocking IPC call
- * on an endpoint only this program holds, a long sleep, anything that
+ * on an endpoint only this program holds, CONSOLE_WAIT, a long sleep, anything that
  * removes, overwrites or restricts slots 0-2 (or copies them, so that no
  * other slot ever names this process, its space or its bank), mapping over
  * this program's own memory, and the kernel writing into it.
@@ -92,6 +92,7 @@ static int fuzz_call_is_safe(struct cairn_registers *call)
     switch (call->eax) {
     case CAIRN_EXIT:
     case CAIRN_WAIT_REPLY:
+    case CAIRN_CONSOLE_WAIT:    /* with a child it made the console's reader: waits for ever */
         return 0;
     case CAIRN_SEND: case CAIRN_RECEIVE: case CAIRN_CALL: case CAIRN_REPLY_RECEIVE:
         return !is_endpoint(call->ebx);

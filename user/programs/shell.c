@@ -8,6 +8,14 @@
  * resume with it. Jobs are processes this shell started (PROGRAM_LOAD, then
  * PROCESS_START); it holds their capabilities in slots 8.., which is what
  * lets `kill` destroy them.
+ *
+ * The shell holds the console (CONSOLE_FOREGROUND): at its prompt it alone
+ * reads the lines typed, so a background job never takes them. A
+ * foreground job is made the console's reader while the shell waits for it
+ * (CONSOLE_WAIT), which returns when the job is gone or Ctrl-C is typed;
+ * then the shell destroys the job and takes the console back. Both waits
+ * are ordinary blocked calls, so a job in front when the power went is
+ * still in front, and can still be stopped, after the restart.
  */
 enum { LINE_MAX = 200, HISTORY = 32, VARIABLES = 16, NAME_MAX = 24, VALUE_MAX = 64 };
 enum { JOB_FIRST_SLOT = CAIRN_SLOT_FIRST_FREE, JOBS = 16, WAIT_POLL_MS = 20 };
@@ -21,8 +29,9 @@ static const char *const state_names[] = { "embryo", "ready", "running", "blocke
 
 static void command_help(void)
 {
-    printf("commands: help, ps, run PROGRAM [ARGS] [&], jobs, kill JOB, stats, sync, time, mem,\n"
-           "          history, set NAME VALUE, vars, echo TEXT ($NAME is replaced)\n"
+    printf("commands: help, ps, run PROGRAM [ARGS] [&], jobs, kill JOB|PID, stats, sync, time,\n"
+           "          mem, history, set NAME VALUE, vars, echo TEXT ($NAME is replaced)\n"
+           "          Ctrl-C stops the job in front (a background job never reads the console)\n"
            "demos:    run counter &     a steady counter        run shm &      shared pages\n"
            "          run pingpong 0 &  IPC partners counting   run clock 30 & both clocks\n"
            "          run life &        life on the VGA screen  run hog 64     more than RAM\n"
@@ -58,6 +67,25 @@ static int job_free_index(void)
     return -1;
 }
 
+/* A foreground job reads the console until it ends or Ctrl-C stops it; then it is the shell's. */
+static void job_wait_foreground(int job)
+{
+    uint32_t slot = JOB_FIRST_SLOT + (uint32_t)job, why = CAIRN_CONSOLE_ENDED;
+    uint32_t status = cairn_console_foreground(slot);
+    if (status == CAIRN_OK)
+        status = cairn_console_wait(&why);
+    if (status != CAIRN_OK && status != CAIRN_E_STALE)     /* the console is not the shell's */
+        while (process_alive(jobs[job].pid))
+            clock_sleep_ns((uint64_t)WAIT_POLL_MS * NS_PER_MS);
+    if (why == CAIRN_CONSOLE_INTERRUPTED) {
+        status = cairn_destroy(slot);
+        printf("^C\n[%d] %s: %s\n", job + 1, jobs[job].command,
+               status == CAIRN_OK ? "stopped" : status_name(status));
+    }
+    cairn_console_foreground(CAIRN_NO_SLOT);
+    jobs[job].pid = 0;
+}
+
 static void command_run(char *arguments)
 {
     size_t length = strlen(arguments);
@@ -82,13 +110,10 @@ static void command_run(char *arguments)
     struct cairn_process_info info;     /* the newest process is listed first */
     jobs[job].pid = cairn_process_info(0, &info) == CAIRN_OK ? info.oid : 0;
     strlcpy(jobs[job].command, arguments, sizeof(jobs[job].command));
-    if (background) {
+    if (background)
         printf("[%d] %u %s\n", job + 1, jobs[job].pid, arguments);
-        return;
-    }
-    while (process_alive(jobs[job].pid))
-        clock_sleep_ns((uint64_t)WAIT_POLL_MS * NS_PER_MS);
-    jobs[job].pid = 0;
+    else
+        job_wait_foreground(job);
 }
 
 static void command_jobs(void)
@@ -98,16 +123,28 @@ static void command_jobs(void)
             printf("[%d] %u %s\n", j + 1, jobs[j].pid, jobs[j].command);
 }
 
+/* The job named by its number (1..JOBS) or by its process's PID; -1 when there is none. */
+static int job_find(const char *argument)
+{
+    uint32_t number = (uint32_t)strtoul(argument, NULL, 0);
+    if (number >= 1 && number <= JOBS && jobs[number - 1].pid)
+        return (int)number - 1;
+    for (int j = 0; number && j < JOBS; j++)
+        if (jobs[j].pid == number)
+            return j;
+    return -1;
+}
+
 static void command_kill(const char *argument)
 {
-    uint32_t job = (uint32_t)strtoul(argument, NULL, 0);
-    if (job < 1 || job > JOBS || !jobs[job - 1].pid) {
-        printf("kill: no job %s (see jobs)\n", argument);
+    int job = job_find(argument);
+    if (job < 0) {
+        printf("kill: no job or PID %s (see jobs)\n", argument);
         return;
     }
-    uint32_t status = cairn_destroy(JOB_FIRST_SLOT + job - 1);
-    printf("kill: [%u] %s: %s\n", job, jobs[job - 1].command, status_name(status));
-    jobs[job - 1].pid = 0;
+    uint32_t status = cairn_destroy(JOB_FIRST_SLOT + (uint32_t)job);
+    printf("kill: [%d] %s: %s\n", job + 1, jobs[job].command, status_name(status));
+    jobs[job].pid = 0;
 }
 
 static void command_stats(void)
@@ -246,6 +283,7 @@ static void shell_execute(char *line)
 int main(void)
 {
     printf("Cairn shell: type help. Everything here survives a power cut.\n");
+    cairn_console_foreground(CAIRN_NO_SLOT);    /* the console's lines are the shell's */
     char line[LINE_MAX];
     for (;;) {
         printf("cairn> ");

@@ -244,6 +244,23 @@ static inline uint32_t cairn_console_read(void *buffer, uint32_t size, uint32_t 
     return status;
 }
 
+/* Makes the process in slot (CAIRN_NO_SLOT: this one) the only reader of the console; this
+ * process holds the console, which comes back to it once that process is gone. */
+static inline uint32_t cairn_console_foreground(uint32_t slot)
+{
+    return cairn_syscall6(CAIRN_CONSOLE_FOREGROUND, slot, 0, 0, 0, 0, 0);
+}
+
+/* The console's holder: waits until Ctrl-C is typed or the foreground process is gone;
+ * *why = CAIRN_CONSOLE_INTERRUPTED or CAIRN_CONSOLE_ENDED. */
+static inline uint32_t cairn_console_wait(uint32_t *why)
+{
+    struct cairn_registers registers = { .eax = CAIRN_CONSOLE_WAIT };
+    uint32_t status = cairn_syscall(&registers);
+    *why = status == CAIRN_OK ? registers.ebx : CAIRN_CONSOLE_ENDED;
+    return status;
+}
+
 /* The clocks and what the last restart did to them (struct cairn_clock in abi.h). */
 static inline uint32_t cairn_clock(struct cairn_clock *clock)
 {
