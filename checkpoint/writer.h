@@ -147,6 +147,11 @@ int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uin
  * points at it, so it lives as long as that root record does. */
 int writer_put_block(struct writer *writer, const void *block, struct cairn_block_pointer *pointer);
 
+/* Seals block (a metadata block of type, with this checkpoint's epoch and the block number it
+ * gets) and appends it like writer_put_block (a run-list block of the root record). */
+int writer_put_metadata(struct writer *writer, void *block, uint32_t type,
+                        struct cairn_block_pointer *pointer);
+
 /* Sets an OID's map entry without data: a free OID (type 0) or a never-written Page. */
 void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type);
 
