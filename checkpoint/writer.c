@@ -3,6 +3,8 @@
  *
  *   writer_begin          epoch = committed + 1
  *   writer_put_object...  blocks appended at log_head, gathered 16 at a time
+ *   writer_run_list_...   the run list: 640 OIDs in the root, the rest in a chain of
+ *                         run-list blocks, each pointing back at the one before
  *   writer_commit         1. remaining data blocks, changed map leaves, interior nodes
  *   (or one phase per       2. FLUSH
  *    writer_commit_step)  3. root record            4. FLUSH
@@ -412,6 +414,49 @@ int writer_put_metadata(struct writer *writer, void *block, uint32_t type,
         return STORE_IO_ERROR;
     format_seal_block(block, type, writer->epoch, next);
     return writer_put_block(writer, block, pointer);
+}
+
+/* The chain block being filled goes to the log; the next one will point back at it. */
+static int writer_run_list_write(struct writer *writer, struct cairn_root_record *root,
+                                 struct cairn_run_list_block *block)
+{
+    struct cairn_block_pointer written;
+    int status = writer_put_metadata(writer, block, CAIRN_BLOCK_RUN_LIST, &written);
+    if (status != STORE_OK)
+        return status;
+    uint32_t index = block->index;
+    memset(block, 0, sizeof(*block));
+    block->index = index + 1;
+    block->previous = written;
+    root->run_list.last = written;
+    return STORE_OK;
+}
+
+void writer_run_list_begin(struct cairn_root_record *root, struct cairn_run_list_block *block)
+{
+    root->process_count = 0;
+    memset(root->processes, 0, sizeof(root->processes));
+    root->run_list = (struct cairn_disk_run_list){ 0, 0, { 0, 0 } };
+    memset(block, 0, sizeof(*block));
+}
+
+int writer_run_list_add(struct writer *writer, struct cairn_root_record *root,
+                        struct cairn_run_list_block *block, uint32_t oid)
+{
+    if (root->process_count < CAIRN_DISK_PROCESSES) {
+        root->processes[root->process_count++] = oid;
+        return STORE_OK;
+    }
+    block->oids[block->count++] = oid;
+    root->run_list.count++;
+    return block->count == CAIRN_DISK_RUN_LIST_OIDS ? writer_run_list_write(writer, root, block)
+                                                    : STORE_OK;
+}
+
+int writer_run_list_end(struct writer *writer, struct cairn_root_record *root,
+                        struct cairn_run_list_block *block)
+{
+    return block->count ? writer_run_list_write(writer, root, block) : STORE_OK;
 }
 
 /* Writes one sealed map block; returns its pointer (block 0 when the log is full). */

@@ -248,33 +248,6 @@ static int ckpt_stage(struct object *object)
     return STORE_OK;
 }
 
-/* The run-list block being filled goes to the log; the next one will point back at it. */
-static int ckpt_run_list_write(void)
-{
-    struct cairn_block_pointer written;
-    int status = writer_put_metadata(&writer, &run_list_block, CAIRN_BLOCK_RUN_LIST, &written);
-    if (status != STORE_OK)
-        return status;
-    uint32_t index = run_list_block.index;
-    memset(&run_list_block, 0, sizeof(run_list_block));
-    run_list_block.index = index + 1;
-    run_list_block.previous = written;
-    root.run_list.last = written;
-    return STORE_OK;
-}
-
-/* One OID of the run list: into processes[] while it has room, else into the chain. */
-static int ckpt_run_list_add(uint32_t oid)
-{
-    if (root.process_count < CAIRN_DISK_PROCESSES) {
-        root.processes[root.process_count++] = oid;
-        return STORE_OK;
-    }
-    run_list_block.oids[run_list_block.count++] = oid;
-    root.run_list.count++;
-    return run_list_block.count == CAIRN_DISK_RUN_LIST_OIDS ? ckpt_run_list_write() : STORE_OK;
-}
-
 /*
  * Every process (registers change all the time), and the run list of the root
  * record: every process once, the first 640 in processes[], the rest in a chain
@@ -283,17 +256,16 @@ static int ckpt_run_list_add(uint32_t oid)
  */
 static int ckpt_stage_processes(void)
 {
-    root.process_count = 0;
-    root.run_list = (struct cairn_disk_run_list){ 0 };
-    memset(&run_list_block, 0, sizeof(run_list_block));
+    writer_run_list_begin(&root, &run_list_block);
     for (struct process *process = process_first(); process; process = process->all_next) {
         int status = ckpt_stage(&process->object);
         if (status == STORE_OK)
-            status = ckpt_run_list_add((uint32_t)process->object.oid);
+            status = writer_run_list_add(&writer, &root, &run_list_block,
+                                         (uint32_t)process->object.oid);
         if (status != STORE_OK)
             return status;
     }
-    return run_list_block.count ? ckpt_run_list_write() : STORE_OK;
+    return writer_run_list_end(&writer, &root, &run_list_block);
 }
 
 /* Changed Endpoints, Banks and Space nodes (Processes are all staged anyway). */
