@@ -184,8 +184,8 @@ static void programs_resume(void)
         }
     }
     if (processes < listed)
-        klog(KLOG_WARNING, "the run list names %u processes more than once; each resumes once",
-             listed - processes);
+        klog(KLOG_WARNING, "run list: %u of its entries name a process named before; each "
+             "process resumes once", listed - processes);
     /* One line: which checkpoint, its age (the monotonic clock when it was taken, which the
      * clock goes on from), the processes, and any newer checkpoint passed over and why. */
     klog(KLOG_INFO, "resumed checkpoint epoch %llu (age %llu ms of monotonic time): %u of %u "
