@@ -14,6 +14,7 @@ const char *format_block_type_name(uint32_t type)
     case CAIRN_BLOCK_MAP_INTERIOR: return "map interior node";
     case CAIRN_BLOCK_OBJECT: return "object record";
     case CAIRN_BLOCK_RELEASE: return "release record";
+    case CAIRN_BLOCK_RUN_LIST: return "run-list block";
     default: return "unknown block type";
     }
 }
@@ -159,6 +160,111 @@ static int format_root_dying_sound(const struct cairn_root_record *root)
     return 1;
 }
 
+uint32_t format_run_list_blocks(const struct cairn_root_record *root)
+{
+    return (uint32_t)(((uint64_t)root->run_list.count + CAIRN_DISK_RUN_LIST_OIDS - 1) /
+                      CAIRN_DISK_RUN_LIST_OIDS);
+}
+
+/* Moves oids[at] down the heap oids[0, count) until neither child is larger. */
+static void format_sift_down(uint32_t *oids, uint32_t at, uint32_t count)
+{
+    for (;;) {
+        uint32_t largest = at, left = 2 * at + 1, right = 2 * at + 2;
+        if (left < count && oids[left] > oids[largest])
+            largest = left;
+        if (right < count && oids[right] > oids[largest])
+            largest = right;
+        if (largest == at)
+            return;
+        uint32_t swap = oids[at];
+        oids[at] = oids[largest];
+        oids[largest] = swap;
+        at = largest;
+    }
+}
+
+void format_sort_oids(uint32_t *oids, uint32_t count)
+{
+    for (uint32_t at = count / 2; at-- > 0;)
+        format_sift_down(oids, at, count);
+    for (uint32_t end = count; end > 1; end--) {
+        uint32_t largest = oids[0];
+        oids[0] = oids[end - 1];
+        oids[end - 1] = largest;
+        format_sift_down(oids, 0, end - 1);
+    }
+}
+
+uint32_t format_find_duplicate_oid(const uint32_t *sorted, uint32_t count)
+{
+    for (uint32_t i = 1; i < count; i++)
+        if (sorted[i] == sorted[i - 1])
+            return sorted[i];
+    return 0;
+}
+
+/* Are the root record's own process OIDs inside the map, each named once? */
+static int format_root_processes_sound(const struct cairn_root_record *root)
+{
+    static uint32_t sorted[CAIRN_DISK_PROCESSES];  /* one caller at a time, like the store */
+    uint32_t count = root->process_count;
+    for (uint32_t i = 0; i < count; i++) {
+        if (root->processes[i] == 0 || root->processes[i] >= root->oid_limit)
+            return 0;
+        sorted[i] = root->processes[i];
+    }
+    format_sort_oids(sorted, count);
+    return format_find_duplicate_oid(sorted, count) == 0;
+}
+
+/* Does the run list's chain fit: only after a full processes[], every OID distinct inside the
+ * map (so no more of them than OIDs), its last block in the log? */
+static int format_root_run_list_sound(const struct cairn_root_record *root, uint64_t log_start,
+                                      uint64_t log_end)
+{
+    const struct cairn_disk_run_list *chain = &root->run_list;
+    if (chain->reserved)
+        return 0;
+    if (chain->count == 0)
+        return chain->last.block == 0 && chain->last.crc32c == 0;
+    return root->process_count == CAIRN_DISK_PROCESSES &&
+           (uint64_t)root->process_count + chain->count < root->oid_limit &&
+           format_run_list_blocks(root) <= log_end - log_start &&
+           chain->last.block >= log_start && chain->last.block < log_end;
+}
+
+int format_check_run_list_block(const struct cairn_run_list_block *block,
+                                const struct cairn_root_record *root,
+                                const struct cairn_superblock *super, uint32_t index, char *why,
+                                size_t why_size)
+{
+    uint64_t log_end = (uint64_t)super->log_start +
+                       (uint64_t)super->segment_blocks * super->segment_count;
+    uint32_t blocks = format_run_list_blocks(root);
+    uint32_t count = index + 1 < blocks ? CAIRN_DISK_RUN_LIST_OIDS
+                   : root->run_list.count - index * CAIRN_DISK_RUN_LIST_OIDS;
+    const struct cairn_block_pointer *previous = &block->previous;
+    const char *problem = NULL;
+    if (block->header.epoch != root->header.epoch)
+        problem = "has another epoch than its root record";
+    else if (block->index != index || block->count != count)
+        problem = "is out of place in its chain (index or count)";
+    else if (index == 0 ? previous->block != 0 || previous->crc32c != 0
+                        : previous->block < super->log_start || previous->block >= log_end)
+        problem = "points back outside the log";
+    for (uint32_t i = 0; !problem && i < CAIRN_DISK_RUN_LIST_OIDS; i++)
+        if (i < count ? block->oids[i] == 0 || block->oids[i] >= root->oid_limit
+                      : block->oids[i] != 0)
+            problem = "names an OID outside the map";
+    if (problem) {
+        format_print(why, why_size, "run-list block %u at block %u %s", index,
+                     block->header.block, problem);
+        return 0;
+    }
+    return 1;
+}
+
 uint32_t format_object_units(uint32_t type)
 {
     return type == CAIRN_TYPE_PROCESS ? 3 : 1;
@@ -216,6 +322,10 @@ int format_check_root_fields(const struct cairn_root_record *root,
         problem = "lists banks being reclaimed that are out of range or twice";
     else if (!format_root_foreground_sound(root))
         problem = "names a console foreground outside its object map";
+    else if (!format_root_processes_sound(root))
+        problem = "lists a process OID outside the map or twice";
+    else if (!format_root_run_list_sound(root, super->log_start, log_end))
+        problem = "has a run-list chain that does not fit (count, OIDs or block)";
     if (problem) {
         format_print(why, why_size, "root record at block %u %s", root->header.block, problem);
         return 0;

@@ -50,6 +50,22 @@ uint32_t format_object_units(uint32_t type);
 uint32_t format_change_limit(const struct cairn_superblock *super);
 uint32_t format_store_capacity(const struct cairn_superblock *super);
 
+/* Blocks in the run list's chain of a root record (its fields checked). */
+uint32_t format_run_list_blocks(const struct cairn_root_record *root);
+
+/* Checks block index of root's run-list chain, read through its checked pointer (header and
+ * CRC checked): its epoch, index, count, back pointer and OIDs (each inside the map, unused
+ * slots zero). Duplicates across blocks are the reader's to find. Same contract. */
+int format_check_run_list_block(const struct cairn_run_list_block *block,
+                                const struct cairn_root_record *root,
+                                const struct cairn_superblock *super, uint32_t index, char *why,
+                                size_t why_size);
+
+/* Sorts OIDs in place (heap sort: no recursion, no memory); the first OID found twice in a
+ * sorted array, or 0 when all differ. */
+void format_sort_oids(uint32_t *oids, uint32_t count);
+uint32_t format_find_duplicate_oid(const uint32_t *sorted, uint32_t count);
+
 /* A process record's state: 0 embryo .. 4 stopped by a fault (kernel/process.h). */
 #define CAIRN_DISK_PROCESS_STATE_MAX 4u
 

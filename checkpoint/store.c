@@ -6,7 +6,8 @@
  * passes its checks, and the map root is readable and sound. The usable
  * candidate with the newest epoch wins; if the newest superblock was not
  * usable, why is kept in store->rejected. Nothing read is trusted before
- * it is checked.
+ * it is checked; a candidate's run list (its chain of run-list blocks) is
+ * read and checked too, so a damaged chain falls back to the other copy.
  *
  * Lookup: the object map is a radix tree; leaves hold 169 entries,
  * interior nodes 508 children. A depth-d map covers 169 * 508^d OIDs.
@@ -56,6 +57,61 @@ static uint32_t store_map_block_type(uint32_t level, uint32_t depth)
     return level == depth ? CAIRN_BLOCK_MAP_LEAF : CAIRN_BLOCK_MAP_INTERIOR;
 }
 
+/* Reads block index of root's run-list chain through pointer into store->run_list; checks it
+ * against super's geometry. */
+static int store_read_run_list_block(struct store *store, const struct cairn_root_record *root,
+                                     const struct cairn_superblock *super,
+                                     struct cairn_block_pointer pointer, uint32_t index)
+{
+    int status = store_read_pointer(store, pointer, CAIRN_BLOCK_RUN_LIST, &store->run_list);
+    if (status != STORE_OK)
+        return status;
+    if (!format_check_run_list_block(&store->run_list, root, super, index, store->error,
+                                     sizeof(store->error)))
+        return STORE_CORRUPT;
+    return STORE_OK;
+}
+
+/*
+ * The run list of root: processes[], then the chain from its last block back
+ * to block 0. The number of blocks comes from the root's count (checked), so
+ * the walk ends whatever the back pointers say, and each block must carry
+ * the index it is read as.
+ */
+static int store_walk_run_list(struct store *store, const struct cairn_root_record *root,
+                               const struct cairn_superblock *super,
+                               const struct store_run_list_visitor *visitor)
+{
+    for (uint32_t i = 0; i < root->process_count && i < CAIRN_DISK_PROCESSES; i++)
+        if (visitor->oid)
+            visitor->oid(root->processes[i], visitor->data);
+    struct cairn_block_pointer pointer = root->run_list.last;
+    for (uint32_t index = format_run_list_blocks(root); index-- > 0;) {
+        int status = store_read_run_list_block(store, root, super, pointer, index);
+        if (status != STORE_OK)
+            return status;
+        if (visitor->block)
+            visitor->block(pointer.block, visitor->data);
+        for (uint32_t i = 0; i < store->run_list.count && visitor->oid; i++)
+            visitor->oid(store->run_list.oids[i], visitor->data);
+        pointer = store->run_list.previous;
+    }
+    return STORE_OK;
+}
+
+static int store_check_run_list(struct store *store, const struct cairn_root_record *root,
+                                const struct cairn_superblock *super)
+{
+    static const struct store_run_list_visitor nothing = { NULL, NULL, NULL };
+    return store_walk_run_list(store, root, super, &nothing);
+}
+
+int store_visit_run_list(struct store *store, const struct cairn_root_record *root,
+                         const struct store_run_list_visitor *visitor)
+{
+    return store_walk_run_list(store, root, &store->super, visitor);
+}
+
 /* Checks one superblock and everything it names; fills candidate root on success. */
 static int store_check_candidate(struct store *store, uint32_t block,
                                  struct cairn_superblock *super, struct cairn_root_record *root)
@@ -71,6 +127,9 @@ static int store_check_candidate(struct store *store, uint32_t block,
         return status;
     if (!format_check_root(root, super, store->error, sizeof(store->error)))
         return STORE_CORRUPT;
+    status = store_check_run_list(store, root, super);
+    if (status != STORE_OK)
+        return status;
     return store_read_pointer(store, root->map_root, store_map_block_type(0, root->map_depth),
                               store->scratch);
 }
@@ -168,6 +227,9 @@ int store_read_root_at(struct store *store, uint32_t block, struct cairn_root_re
     if (!format_check_block(root, CAIRN_BLOCK_ROOT, block, store->error, sizeof(store->error)) ||
         !format_check_root_fields(root, &store->super, store->error, sizeof(store->error)))
         return STORE_CORRUPT;
+    status = store_check_run_list(store, root, &store->super);
+    if (status != STORE_OK)
+        return status;
     return store_read_pointer(store, root->map_root, store_map_block_type(0, root->map_depth),
                               store->scratch);
 }

@@ -31,6 +31,7 @@ struct store {
     uint32_t map_cached_crc[CAIRN_MAP_MAX_DEPTH + 1];   /* the CRC32C the cached block matched */
     uint8_t map_cache[CAIRN_MAP_MAX_DEPTH + 1][CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
     uint8_t scratch[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
+    struct cairn_run_list_block run_list;   /* the run-list block last read (store_visit_run_list) */
 };
 
 /* Finds the newest usable checkpoint on device (checking superblock, root record, map root). */
@@ -54,6 +55,25 @@ int store_read_record(struct store *store, uint64_t oid, const struct cairn_map_
  * The root's fields were checked when it was read (format_check_root_fields). */
 int store_read_console(struct store *store, const struct cairn_root_record *root, uint32_t index,
                        void *buffer);
+
+/* What store_visit_run_list calls: oid for every OID of the run list, block for the number of
+ * each block of its chain, both with data (either may be NULL). */
+struct store_run_list_visitor {
+    void (*oid)(uint32_t oid, void *data);
+    void (*block)(uint32_t block, void *data);
+    void *data;
+};
+
+/*
+ * Walks the run list of root (whose fields were checked): its processes[],
+ * then its chain of run-list blocks, last block first, each read through its
+ * checked pointer and checked (format_check_run_list_block) before its OIDs
+ * are visited. OIDs are inside the map; the visitor finds duplicates. The
+ * blocks are read into store->run_list, so the visitor may use the rest of
+ * the store (look OIDs up, read objects).
+ */
+int store_visit_run_list(struct store *store, const struct cairn_root_record *root,
+                         const struct store_run_list_visitor *visitor);
 
 /* The newest valid release record (blocks 2 and 3): *released, the stream position output before
  * which reached the console, and the block it is in; STORE_NOT_FOUND when neither copy is valid. */

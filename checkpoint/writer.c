@@ -3,6 +3,8 @@
  *
  *   writer_begin          epoch = committed + 1
  *   writer_put_object...  blocks appended at log_head, gathered 16 at a time
+ *   writer_run_list_...   the run list: 640 OIDs in the root, the rest in a chain of
+ *                         run-list blocks, each pointing back at the one before
  *   writer_commit         1. remaining data blocks, changed map leaves, interior nodes
  *   (or one phase per       2. FLUSH
  *    writer_commit_step)  3. root record            4. FLUSH
@@ -53,6 +55,12 @@ static void writer_mark(struct writer *writer, uint32_t block, uint8_t bit, int 
     if (count)
         writer->segment_live[segment]++;
 }
+
+/* What writer_mark_chain_block marks: the writer, and with which bit. */
+struct writer_mark_request {
+    struct writer *writer;
+    uint8_t bit;
+};
 
 static int writer_segment_free(const struct writer *writer, uint32_t segment)
 {
@@ -145,6 +153,34 @@ static int writer_load_leaf(struct writer *writer, uint32_t leaf, uint8_t bit)
     return STORE_OK;
 }
 
+static void writer_mark_chain_block(uint32_t block, void *data)
+{
+    struct writer_mark_request *request = data;
+    writer_mark(request->writer, block, request->bit, 0);
+}
+
+/*
+ * Marks with bit the segments of the blocks the store's current root names
+ * besides its map: the root itself, the map root, held console output and
+ * the run list's chain (read again here: it is not in the map).
+ */
+static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
+{
+    struct store *store = writer->store;
+    const struct cairn_root_record *root = &store->root;
+    writer_mark(writer, root->header.block, bit, 0);
+    writer_mark(writer, root->map_root.block, bit, 0);
+    for (uint32_t i = 0; i < CAIRN_DISK_CONSOLE_BLOCKS; i++)
+        writer_mark(writer, root->console.blocks[i].block, bit, 0);
+    struct writer_mark_request request = { writer, bit };
+    struct store_run_list_visitor visitor = { NULL, writer_mark_chain_block, &request };
+    if (store_visit_run_list(store, root, &visitor) != STORE_OK) {
+        strlcpy(writer->error, store->error, sizeof(writer->error));
+        return STORE_CORRUPT;
+    }
+    return STORE_OK;
+}
+
 static void writer_forget_map_cache(struct store *store)
 {
     for (uint32_t level = 0; level <= CAIRN_MAP_MAX_DEPTH; level++)
@@ -172,8 +208,7 @@ int writer_load_step(struct writer *writer)
         if (writer->load_leaf < writer_root_leaves(store)) {
             status = writer_load_leaf(writer, writer->load_leaf++, SEGMENT_PREVIOUS);
         } else {
-            writer_mark(writer, store->root.header.block, SEGMENT_PREVIOUS, 0);
-            writer_mark(writer, store->root.map_root.block, SEGMENT_PREVIOUS, 0);
+            status = writer_mark_root_blocks(writer, SEGMENT_PREVIOUS);
             writer->load_pass = WRITER_LOAD_NEWEST;
             writer->load_leaf = 0;
         }
@@ -183,8 +218,7 @@ int writer_load_step(struct writer *writer)
         if (writer->load_leaf < writer_root_leaves(store)) {
             status = writer_load_leaf(writer, writer->load_leaf++, SEGMENT_NEWEST);
         } else {
-            writer_mark(writer, store->root.header.block, SEGMENT_NEWEST, 0);
-            writer_mark(writer, store->root.map_root.block, SEGMENT_NEWEST, 0);
+            status = writer_mark_root_blocks(writer, SEGMENT_NEWEST);
             writer->load_pass = WRITER_LOAD_DONE;
         }
     }
@@ -382,16 +416,66 @@ void writer_set_owner(struct writer *writer, uint64_t oid, uint32_t bank, uint32
     writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->changed = 1;
 }
 
+int writer_put_metadata(struct writer *writer, void *block, uint32_t type,
+                        struct cairn_block_pointer *pointer)
+{
+    uint32_t next = writer_next_block(writer);
+    if (!next)
+        return STORE_IO_ERROR;
+    format_seal_block(block, type, writer->epoch, next);
+    return writer_put_block(writer, block, pointer);
+}
+
+/* The chain block being filled goes to the log; the next one will point back at it. */
+static int writer_run_list_write(struct writer *writer, struct cairn_root_record *root,
+                                 struct cairn_run_list_block *block)
+{
+    struct cairn_block_pointer written;
+    int status = writer_put_metadata(writer, block, CAIRN_BLOCK_RUN_LIST, &written);
+    if (status != STORE_OK)
+        return status;
+    uint32_t index = block->index;
+    memset(block, 0, sizeof(*block));
+    block->index = index + 1;
+    block->previous = written;
+    root->run_list.last = written;
+    return STORE_OK;
+}
+
+void writer_run_list_begin(struct cairn_root_record *root, struct cairn_run_list_block *block)
+{
+    root->process_count = 0;
+    memset(root->processes, 0, sizeof(root->processes));
+    root->run_list = (struct cairn_disk_run_list){ 0, 0, { 0, 0 } };
+    memset(block, 0, sizeof(*block));
+}
+
+int writer_run_list_add(struct writer *writer, struct cairn_root_record *root,
+                        struct cairn_run_list_block *block, uint32_t oid)
+{
+    if (root->process_count < CAIRN_DISK_PROCESSES) {
+        root->processes[root->process_count++] = oid;
+        return STORE_OK;
+    }
+    block->oids[block->count++] = oid;
+    root->run_list.count++;
+    return block->count == CAIRN_DISK_RUN_LIST_OIDS ? writer_run_list_write(writer, root, block)
+                                                    : STORE_OK;
+}
+
+int writer_run_list_end(struct writer *writer, struct cairn_root_record *root,
+                        struct cairn_run_list_block *block)
+{
+    return block->count ? writer_run_list_write(writer, root, block) : STORE_OK;
+}
+
 /* Writes one sealed map block; returns its pointer (block 0 when the log is full). */
 static struct cairn_block_pointer writer_map_block(struct writer *writer, void *block,
                                                    uint32_t type)
 {
-    uint32_t next = writer_next_block(writer);
-    if (!next)
-        return (struct cairn_block_pointer){ 0, 0 };
-    format_seal_block(block, type, writer->epoch, next);
     struct cairn_block_pointer written = { 0, 0 };
-    writer_put_block(writer, block, &written);     /* block stays 0 when the log is full */
+    if (writer_put_metadata(writer, block, type, &written) != STORE_OK)
+        return (struct cairn_block_pointer){ 0, 0 };
     return written;
 }
 

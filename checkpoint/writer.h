@@ -148,6 +148,25 @@ int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uin
  * points at it, so it lives as long as that root record does. */
 int writer_put_block(struct writer *writer, const void *block, struct cairn_block_pointer *pointer);
 
+/* Seals block (a metadata block of type, with this checkpoint's epoch and the block number it
+ * gets) and appends it like writer_put_block (a run-list block of the root record). */
+int writer_put_metadata(struct writer *writer, void *block, uint32_t type,
+                        struct cairn_block_pointer *pointer);
+
+/*
+ * The run list of the checkpoint being written, one OID at a time (each
+ * process once): writer_run_list_begin empties root's list, writer_run_list_add
+ * puts an OID in processes[] while it has room and then in block, which goes
+ * to the log (writer_put_metadata) each time it is full, and
+ * writer_run_list_end writes the last, partly filled block. The root's
+ * run_list then names the chain's last block. block is the caller's memory.
+ */
+void writer_run_list_begin(struct cairn_root_record *root, struct cairn_run_list_block *block);
+int writer_run_list_add(struct writer *writer, struct cairn_root_record *root,
+                        struct cairn_run_list_block *block, uint32_t oid);
+int writer_run_list_end(struct writer *writer, struct cairn_root_record *root,
+                        struct cairn_run_list_block *block);
+
 /* Sets an OID's map entry without data: a free OID (type 0) or a never-written Page. */
 void writer_put_entry(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type);
 

@@ -5,8 +5,9 @@
  *                        leaf a step, while the resumed programs already run
  *   CKPT_IDLE --(period, SYNC, output, dirty limit, frame shortage)--> ckpt_phase_snapshot
  *      the pause, between system calls: swap the change lists, copy the small
- *      objects (every Process; changed Endpoints, Banks, Space nodes), make
- *      every hardware mapping read-only; pages stay where they are (frozen)
+ *      objects (every Process; changed Endpoints, Banks, Space nodes), write the
+ *      run list's chain when there are more than 640 processes, make every
+ *      hardware mapping read-only; pages stay where they are (frozen)
  *   CKPT_WRITE_STAGED    the copies taken in the pause go to the log
  *   CKPT_WRITE_PAGES     frozen pages: from the copy a write made, else from their frame
  *   CKPT_RELOCATE        what the cleaner moves out of its victim segments, disk to disk
@@ -101,6 +102,8 @@ static uint8_t relocation_block[CAIRN_DISK_BLOCK_SIZE];
  * later, when not (docs/abi.md, the output window). */
 static uint8_t console_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(4096)));
 static uint32_t console_next;           /* the next held-output block to write */
+/* The run-list block the pause is filling (processes beyond the root record's 640). */
+static struct cairn_run_list_block run_list_block __attribute__((aligned(4096)));
 
 /* Release records: which output reached the console (kernel/console.c's recorder). */
 static struct cairn_release_record release_record __attribute__((aligned(4096)));  /* as above */
@@ -303,19 +306,24 @@ static int ckpt_stage(struct object *object)
     return STORE_OK;
 }
 
-/* Every process (registers change all the time), and the run list of the root record. */
+/*
+ * Every process (registers change all the time), and the run list of the root
+ * record: every process once, the first 640 in processes[], the rest in a chain
+ * of run-list blocks written now, in the pause (one block per 1012 processes,
+ * against a copy of each of them).
+ */
 static int ckpt_stage_processes(void)
 {
-    uint32_t count = 0;
+    writer_run_list_begin(&root, &run_list_block);
     for (struct process *process = process_first(); process; process = process->all_next) {
         int status = ckpt_stage(&process->object);
+        if (status == STORE_OK)
+            status = writer_run_list_add(&writer, &root, &run_list_block,
+                                         (uint32_t)process->object.oid);
         if (status != STORE_OK)
             return status;
-        if (count < CAIRN_DISK_PROCESSES)
-            root.processes[count++] = (uint32_t)process->object.oid;
     }
-    root.process_count = count;
-    return STORE_OK;
+    return writer_run_list_end(&writer, &root, &run_list_block);
 }
 
 /* Changed Endpoints, Banks and Space nodes (Processes are all staged anyway). */
@@ -387,7 +395,9 @@ static void ckpt_phase_snapshot(void)
     relocation_count = relocation_next = 0;
     /* Every Process and every changed object is written, besides what the cleaner moves. */
     uint32_t held = console_held_length();
-    writer_clean(&writer, stats.processes + changed_pages[open_list].count +
+    uint32_t chain = stats.processes > CAIRN_DISK_PROCESSES
+                     ? (stats.processes - CAIRN_DISK_PROCESSES) / CAIRN_DISK_RUN_LIST_OIDS + 1 : 0;
+    writer_clean(&writer, stats.processes + chain + changed_pages[open_list].count +
                  changed_others[open_list].count +
                  (held + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE,
                  ckpt_note_relocation, NULL);

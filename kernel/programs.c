@@ -148,35 +148,52 @@ static struct bank *programs_root_bank(void)
     return (struct bank *)bank;
 }
 
-/* Makes every stored process that was running, ready or waiting ready again. */
+/* Loads one process of the run list into RAM (a process named twice is simply found again). */
+static void programs_load_listed(uint32_t oid, void *data)
+{
+    uint32_t *listed = data;
+    struct cairn_map_entry entry;
+    if (store_lookup(objstore, oid, &entry) != STORE_OK || entry.type != CAIRN_TYPE_PROCESS)
+        fatal("store: process %u of the run list: %s", oid,
+              objstore->error[0] ? objstore->error : "not a Process");
+    if (!object_lookup(oid, entry.version))
+        fatal("store: process OID %u could not be loaded", oid);
+    (*listed)++;
+}
+
+/*
+ * Makes every stored process that was running, ready or waiting ready again.
+ * The run list (processes[] and its chain of run-list blocks) is loaded
+ * first; then each process in RAM is made ready once, from the kernel's list
+ * of processes, which holds each process once however often a crafted run
+ * list names it: a process queued twice would make the run queue loop.
+ */
 static void programs_resume(void)
 {
     const struct cairn_root_record *root = &objstore->root;
-    uint32_t resumed = 0;
+    uint32_t resumed = 0, listed = 0, processes = 0;
     if (config.run[0])
         klog(KLOG_INFO, "run= ignored: this system resumes its own processes");
     foreground_from_disk(&root->foreground);
-    for (uint32_t i = 0; i < root->process_count; i++) {
-        struct cairn_map_entry entry;
-        if (store_lookup(objstore, root->processes[i], &entry) != STORE_OK ||
-            entry.type != CAIRN_TYPE_PROCESS)
-            fatal("store: process %u of the run list: %s", root->processes[i],
-                  objstore->error[0] ? objstore->error : "not a Process");
-        struct process *process =
-            (struct process *)object_lookup(root->processes[i], entry.version);
-        if (!process)
-            fatal("store: process OID %u could not be loaded", root->processes[i]);
+    const struct store_run_list_visitor visitor = { programs_load_listed, NULL, &listed };
+    if (store_visit_run_list(objstore, root, &visitor) != STORE_OK)
+        fatal("store: run list: %s", objstore->error);
+    for (struct process *process = process_first(); process; process = process->all_next) {
+        processes++;
         if (process->state == PROCESS_READY) {
             process->state = PROCESS_EMBRYO;    /* not on a queue yet */
             sched_make_ready(process);
             resumed++;
         }
     }
+    if (processes < listed)
+        klog(KLOG_WARNING, "run list: %u of its entries name a process named before; each "
+             "process resumes once", listed - processes);
     /* One line: which checkpoint, its age (the monotonic clock when it was taken, which the
      * clock goes on from), the processes, and any newer checkpoint passed over and why. */
     klog(KLOG_INFO, "resumed checkpoint epoch %llu (age %llu ms of monotonic time): %u of %u "
          "processes running, restart %llu%s%s", (unsigned long long)root->header.epoch,
-         (unsigned long long)(root->monotonic_ns / 1000000), resumed, root->process_count,
+         (unsigned long long)(root->monotonic_ns / 1000000), resumed, processes,
          (unsigned long long)root->restart_count,
          objstore->rejected[0] ? "; rejected newer checkpoint " : "", objstore->rejected);
 }

@@ -243,6 +243,19 @@ static void print_live(struct image_check *check)
                root.dying_count == 1 ? "" : "s");
 }
 
+/* How many processes the checkpoint resumes, and where their OIDs are. */
+static void print_run_list(const struct cairn_root_record *root)
+{
+    if (!root->run_list.count) {
+        printf("processes to resume: %u\n", root->process_count);
+        return;
+    }
+    printf("processes to resume: %llu (%u in the root record, %u in a chain of %u run-list "
+           "blocks ending at block %u)\n",
+           (unsigned long long)root->process_count + root->run_list.count, root->process_count,
+           root->run_list.count, format_run_list_blocks(root), root->run_list.last.block);
+}
+
 static int command_info(struct image_check *check)
 {
     const struct cairn_root_record *root = &store.root;
@@ -273,7 +286,7 @@ static int command_info(struct image_check *check)
     if (root->data.page_count)
         printf("data: %u pages from OID %u, checksum %#llx\n", root->data.page_count,
                root->data.first_page, (unsigned long long)root->data.checksum);
-    printf("processes to resume: %u\n", root->process_count);
+    print_run_list(root);
     print_live(check);
     if (root->foreground.holder)
         printf("console foreground: process %u reads the console, process %u holds it\n",
@@ -396,12 +409,27 @@ static const char *state_name(uint32_t state)
     return state <= CAIRN_DISK_PROCESS_STATE_MAX ? names[state] : "impossible";
 }
 
+static uint8_t *listed;              /* [oid_limit] for ps: 1 when the run list names the OID */
+static uint32_t listed_count;        /* OIDs in the run list */
+
+/* Notes every OID of the run list in listed; 0, or -1 when it cannot be read. */
+static int run_list_load(void)
+{
+    uint32_t *oids, count;
+    int status = image_read_run_list(&store, &store.root, &oids, &count);
+    listed = calloc((size_t)store.root.oid_limit + 1, 1);
+    if (!listed)
+        status = -1;
+    for (uint32_t i = 0; listed && i < count; i++)
+        listed[oids[i]] = 1;
+    listed_count = count;
+    free(oids);
+    return status;
+}
+
 static int in_run_list(uint64_t oid)
 {
-    for (uint32_t i = 0; i < store.root.process_count; i++)
-        if (store.root.processes[i] == oid)
-            return 1;
-    return 0;
+    return listed && oid < store.root.oid_limit && listed[oid];
 }
 
 static void print_capability(const char *what, const struct cairn_disk_capability *capability)
@@ -436,6 +464,10 @@ static int command_ps(void)
 {
     static struct cairn_object_record record;
     unsigned problems = 0, processes = 0;
+    if (run_list_load() != 0) {
+        printf("problem: run list: %s\n", store.error);
+        problems++;
+    }
     for (uint64_t oid = 1; oid < store.root.oid_limit; oid++) {
         struct cairn_map_entry entry;
         int status = store_lookup(&store, oid, &entry);
@@ -451,7 +483,9 @@ static int command_ps(void)
         print_process(oid, &record);
         processes++;
     }
-    printf("%u processes, %u in the run list\n", processes, store.root.process_count);
+    printf("%u processes, %u in the run list\n", processes, listed_count);
+    free(listed);
+    listed = NULL;
     return problems ? 1 : 0;
 }
 
@@ -494,7 +528,11 @@ static int dump_record(uint64_t oid, const struct cairn_map_entry *entry)
                record.bank_used, record.bank_objects, record.bank_depth, record.bank_program);
     if (entry->type != CAIRN_TYPE_PROCESS)
         return 0;
+    if (run_list_load() != 0)
+        printf("problem: run list: %s\n", store.error);
     print_process(oid, &record);
+    free(listed);
+    listed = NULL;
     for (uint32_t slot = 0; slot < 64; slot++) {
         if (record.clist[slot].type == CAIRN_TYPE_NONE)
             continue;

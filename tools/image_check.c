@@ -13,7 +13,8 @@
  *      object of the capability's type)
  *   3. the log: no block is referred to twice; nothing lies after the root
  *      record in the root's own segment (the writer's unwritten tail)
- *   4. the root record's own references: bank, processes, programs, data
+ *   4. the root record's own references: bank, programs, data, and the run list
+ *      (processes[] and its chain of run-list blocks: each a Process, none twice)
  *   5. reachability from the root record through live capabilities (a figure)
  */
 #include <stdarg.h>
@@ -107,8 +108,8 @@ static int check_reserve(struct image_check *check, uint32_t oid_limit)
 static const char *reference_name(uint8_t kind)
 {
     static const char *const names[] = { "nothing", "the root record", "the object map", "OID",
-                                         "held console output block" };
-    return names[kind < 5 ? kind : 0];
+                                         "held console output block", "run-list block" };
+    return names[kind < 6 ? kind : 0];
 }
 
 /* Notes that the checkpoint refers to block; two references to one block are a problem (0). */
@@ -379,13 +380,77 @@ static void check_root_pages(struct image_check *check, uint64_t first, uint64_t
         check_root_reference(check, first + page, CAIRN_TYPE_PAGE, what);
 }
 
+/* What reading a run list collects: every OID in order, and the chain's blocks. */
+struct run_list_reading {
+    uint32_t *oids;
+    uint32_t count, capacity, blocks;
+    struct image_check *check;      /* NULL: blocks are not counted as references */
+};
+
+static void run_list_note_oid(uint32_t oid, void *data)
+{
+    struct run_list_reading *reading = data;
+    if (reading->count < reading->capacity)
+        reading->oids[reading->count++] = oid;
+}
+
+static void run_list_note_block(uint32_t block, void *data)
+{
+    struct run_list_reading *reading = data;
+    if (reading->check)
+        check_reference(reading->check, block, REFERENCE_RUN_LIST, reading->blocks);
+    reading->blocks++;
+}
+
+static int run_list_read(struct store *store, const struct cairn_root_record *root,
+                         struct run_list_reading *reading)
+{
+    reading->capacity = root->process_count + root->run_list.count;    /* both checked */
+    reading->oids = malloc(((size_t)reading->capacity + 1) * sizeof(uint32_t));
+    if (!reading->oids) {
+        snprintf(store->error, sizeof(store->error), "out of memory for a run list of %u OIDs",
+                 reading->capacity);
+        return -1;
+    }
+    struct store_run_list_visitor visitor = { run_list_note_oid, run_list_note_block, reading };
+    return store_visit_run_list(store, root, &visitor) == STORE_OK ? 0 : -1;
+}
+
+int image_read_run_list(struct store *store, const struct cairn_root_record *root,
+                        uint32_t **oids, uint32_t *count)
+{
+    struct run_list_reading reading = { NULL, 0, 0, 0, NULL };
+    int status = run_list_read(store, root, &reading);
+    *oids = reading.oids;
+    *count = reading.count;
+    return status;
+}
+
+/* The run list: its chain's blocks, each process it names (a Process, named once). */
+static void check_run_list(struct image_check *check, const struct cairn_root_record *root)
+{
+    struct run_list_reading reading = { NULL, 0, 0, 0, check };
+    if (run_list_read(check->store, root, &reading) != 0) {
+        check_problem(check, "run list: %s", check->store->error);
+        free(reading.oids);
+        return;
+    }
+    for (uint32_t i = 0; i < reading.count; i++)
+        check_root_reference(check, reading.oids[i], CAIRN_TYPE_PROCESS, "process list");
+    format_sort_oids(reading.oids, reading.count);
+    uint32_t twice = format_find_duplicate_oid(reading.oids, reading.count);
+    if (twice)
+        check_problem(check, "the root record's run list names process OID %u more than once",
+                      twice);
+    free(reading.oids);
+}
+
 static void check_root_references(struct image_check *check)
 {
     const struct cairn_root_record *root = &check->store->root;
     if (root->bank)
         check_root_reference(check, root->bank, CAIRN_TYPE_BANK, "bank");
-    for (uint32_t i = 0; i < root->process_count; i++)
-        check_root_reference(check, root->processes[i], CAIRN_TYPE_PROCESS, "process list");
+    check_run_list(check, root);
     for (uint32_t i = 0; i < root->program_count; i++) {
         const struct cairn_disk_program *program = &root->programs[i];
         if (!memchr(program->name, 0, sizeof(program->name)))
@@ -496,8 +561,8 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
             check_object(check, oid);
     check_accounting(check, limit);
     check_console(check, root);
+    check_root_references(check);       /* before the log head: the run list's blocks count */
     check_log_head(check);
-    check_root_references(check);
     check_reachability(check);
     return check->problems;
 }

@@ -8,6 +8,7 @@
 
 enum image_reference {
     REFERENCE_NONE, REFERENCE_ROOT, REFERENCE_MAP, REFERENCE_OBJECT, REFERENCE_CONSOLE,
+    REFERENCE_RUN_LIST,
 };
 
 /*
@@ -51,6 +52,12 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
 
 /* Segments of the log holding a block the last checkpoint checked refers to. */
 uint32_t image_check_segments_used(const struct image_check *check, uint8_t *used);
+
+/* The whole run list of root (processes[], then its chain read from the end) in a malloc'd
+ * array *oids of *count OIDs; returns 0, or -1 with the reason in store->error (the OIDs read
+ * so far are in *oids, which the caller frees either way). */
+int image_read_run_list(struct store *store, const struct cairn_root_record *root,
+                        uint32_t **oids, uint32_t *count);
 
 const char *image_type_name(uint32_t type);
 

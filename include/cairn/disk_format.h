@@ -10,7 +10,8 @@
  *   superblock --> root record --> object map (radix tree of map blocks)
  *                      |                --> OID: block, CRC32C, version, bank, type
  *                      +--> programs (name, first Page OID, length)
- *                      +--> processes to resume (OIDs)
+ *                      +--> processes to resume (OIDs): 640 here, the rest in a
+ *                      |    chain of run-list blocks in the log, newest block first
  *                      +--> held console output (raw blocks in the log)
  *                      +--> banks being reclaimed (OIDs)
  *
@@ -48,6 +49,7 @@ enum cairn_block_type {
     CAIRN_BLOCK_MAP_INTERIOR = 4,
     CAIRN_BLOCK_OBJECT = 5,         /* a Process, Endpoint or Bank record */
     CAIRN_BLOCK_RELEASE = 6,        /* a release record (blocks 2 and 3) */
+    CAIRN_BLOCK_RUN_LIST = 7,       /* processes to resume beyond the root record's 640 */
 };
 
 struct cairn_block_header {
@@ -166,6 +168,23 @@ struct cairn_disk_foreground {
 };
 _Static_assert(sizeof(struct cairn_disk_foreground) == 16, "console foreground");
 
+/*
+ * The run list beyond the root record's processes[]: when a checkpoint has
+ * more than CAIRN_DISK_PROCESSES processes, the rest of their OIDs are in a
+ * chain of run-list blocks the same checkpoint wrote (its epoch). Block i of
+ * the chain holds OIDs i * CAIRN_DISK_RUN_LIST_OIDS onwards of the rest;
+ * each block points back at block i - 1, and the root record at the last
+ * one, so a chain is written in one pass and read from its end. `count`
+ * fixes how many blocks there are, so a reader stops whatever the pointers
+ * say. No chain: count 0 and a zero pointer (processes[] is not full).
+ */
+struct cairn_disk_run_list {
+    uint32_t count;                 /* OIDs in the chain (after the 640 of processes[]) */
+    uint32_t reserved;              /* 0 */
+    struct cairn_block_pointer last;    /* the chain's last block (zero: no chain) */
+};
+_Static_assert(sizeof(struct cairn_disk_run_list) == 16, "run list beyond the root record");
+
 struct cairn_root_record {
     struct cairn_block_header header;   /* CAIRN_BLOCK_ROOT */
     uint64_t oid_limit;             /* OIDs below this are described by the map */
@@ -190,9 +209,22 @@ struct cairn_root_record {
     uint64_t wall_ns;               /* the wall clock at this checkpoint, ns since 1970 (0: unknown) */
     struct cairn_disk_console console; /* output held at this checkpoint (zero: none) */
     struct cairn_disk_foreground foreground;    /* who reads the console (zero: anyone) */
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 72 - 8 - 144 - 16];
+    struct cairn_disk_run_list run_list;   /* processes beyond processes[] (zero: none) */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 72 - 8 - 144 - 16 - 16];
 };
 _Static_assert(sizeof(struct cairn_root_record) == CAIRN_DISK_BLOCK_SIZE, "root record");
+
+#define CAIRN_DISK_RUN_LIST_OIDS 1012u    /* OIDs one run-list block holds */
+
+/* One block of the run list's chain (struct cairn_disk_run_list). */
+struct cairn_run_list_block {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_RUN_LIST; epoch: its root record's */
+    uint32_t index;                 /* its place in the chain, from 0 */
+    uint32_t count;                 /* OIDs used: CAIRN_DISK_RUN_LIST_OIDS, fewer in the last */
+    struct cairn_block_pointer previous;    /* block index - 1 (zero for block 0) */
+    uint32_t oids[CAIRN_DISK_RUN_LIST_OIDS];    /* process OIDs; unused ones are 0 */
+};
+_Static_assert(sizeof(struct cairn_run_list_block) == CAIRN_DISK_BLOCK_SIZE, "run-list block");
 
 /* A capability as stored (same layout as the kernel's). */
 struct cairn_disk_capability {

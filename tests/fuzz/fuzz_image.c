@@ -6,10 +6,12 @@
  *   then records of a u32 block number and its 4096 bytes (at most 64).
  *
  * Blocks not given read as zeros. tests/fuzz/corpus/ holds small real images in this form
- * (tests/fuzz/make-seed turns an image file into one). Built twice: FUZZ_RECOVERY runs the
+ * (tests/fuzz/make-seed turns an image file into one; tests/fuzz/make-run-list-seed makes
+ * one whose run list has a chain of run-list blocks). Built twice: FUZZ_RECOVERY runs the
  * kernel's recovery (store_open, the release records, then writer_load_map over both
  * checkpoints), otherwise store_open, the release records, map lookups of every OID, object
- * reads, and the full check of cairn-img verify (which reads the held console output).
+ * reads, and the full check of cairn-img verify (which reads the held console output and the
+ * run list's chain; store_open reads the chain too).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@
 #include "tools/host_shim.h"
 #include "tools/image_check.h"
 
-enum { MAX_BLOCKS = 64, MAX_DEVICE = 4096 };
+enum { MAX_BLOCKS = 64, MAX_DEVICE = 4096, RUN_LIST_PASSES = 4 };
 
 static uint32_t numbers[MAX_BLOCKS], present;
 static uint8_t blocks[MAX_BLOCKS][CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
@@ -92,6 +94,12 @@ static void reseal_type(uint32_t type)
             for (uint32_t c = 0; c < CAIRN_DISK_CONSOLE_BLOCKS; c++)
                 if (root->console.blocks[c].block)
                     root->console.blocks[c].crc32c = crc_of(root->console.blocks[c].block);
+            if (root->run_list.last.block)
+                root->run_list.last.crc32c = crc_of(root->run_list.last.block);
+        } else if (type == CAIRN_BLOCK_RUN_LIST) {
+            struct cairn_run_list_block *chain = (void *)blocks[i];
+            if (chain->previous.block)
+                chain->previous.crc32c = crc_of(chain->previous.block);
         } else if (type == CAIRN_BLOCK_SUPERBLOCK) {
             struct cairn_superblock *super = (void *)blocks[i];
             super->root.crc32c = crc_of(super->root.block);
@@ -104,6 +112,8 @@ static void reseal_all(void)
 {
     reseal_type(CAIRN_BLOCK_OBJECT);
     reseal_type(CAIRN_BLOCK_RELEASE);
+    for (uint32_t pass = 0; pass < RUN_LIST_PASSES; pass++)   /* a chain, one link a pass */
+        reseal_type(CAIRN_BLOCK_RUN_LIST);
     reseal_type(CAIRN_BLOCK_MAP_LEAF);
     for (uint32_t level = 0; level < CAIRN_MAP_MAX_DEPTH; level++)
         reseal_type(CAIRN_BLOCK_MAP_INTERIOR);
