@@ -409,6 +409,26 @@ static const syscall_handler_t syscall_handlers[CAIRN_CALL_COUNT] = {
     [CAIRN_PROGRAM_LOAD] = call_program_load,
 };
 
+/*
+ * A call that failed because of the store: CAIRN_E_DAMAGED when a block it
+ * needed failed its check (the caller is named in the log), a wait for frames
+ * when an object stayed on disk for want of memory. A failed call has had no
+ * effect, so running it again is always safe.
+ */
+static int syscall_settle_store_trouble(struct process *process, int status)
+{
+    if (status == CAIRN_OK || process_current != process)
+        return status;
+    const struct objstore_damage *damage = objstore_operation_damage();
+    if (damage) {
+        klog(KLOG_INFO, "process %llu (%s): call %u needed OID %llu at block %u, which failed its "
+             "check on the disk: E_DAMAGED", (unsigned long long)process->object.oid, process->name,
+             argument(process, CONTEXT_EAX), (unsigned long long)damage->oid, damage->block);
+        return CAIRN_E_DAMAGED;
+    }
+    return objstore_operation_short_of_memory() ? SYSCALL_WAIT_FRAME : status;
+}
+
 void syscall_handle(struct process *process)
 {
     stats.system_calls++;
@@ -416,6 +436,7 @@ void syscall_handle(struct process *process)
     uint32_t number = argument(process, CONTEXT_EAX);
     syscall_handler_t handler = number < CAIRN_CALL_COUNT ? syscall_handlers[number] : NULL;
     int status = handler ? handler(process) : CAIRN_E_BAD_CALL;
+    status = syscall_settle_store_trouble(process, status);
     if (status == SYSCALL_WAIT_FRAME) {
         sched_block_call(process, BLOCK_FRAME);
         return;
