@@ -305,28 +305,43 @@ uint32_t objstore_reclaim(uint32_t wanted)
     return freed;
 }
 
-uint8_t *objstore_read_program(const char *name, uint32_t *size)
+const struct cairn_disk_program *objstore_find_program(const char *name)
 {
     const struct cairn_root_record *root = &objstore->root;
-    for (uint32_t i = 0; i < root->program_count; i++) {
-        const struct cairn_disk_program *program = &root->programs[i];
-        if (strncmp(program->name, name, CAIRN_DISK_PROGRAM_NAME) != 0)
-            continue;
-        uint32_t pages = (program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
-        uint8_t *image = kzalloc((size_t)pages * CAIRN_DISK_BLOCK_SIZE);
-        if (!image)
-            fatal("no memory to load program '%s'", name);
-        for (uint32_t p = 0; p < pages; p++) {
-            struct cairn_map_entry entry;
-            oid_t oid = (oid_t)program->first_page + p;
-            if (store_lookup(objstore, oid, &entry) != STORE_OK || entry.type != CAIRN_TYPE_PAGE ||
-                store_read_entry(objstore, oid, &entry, image + p * CAIRN_DISK_BLOCK_SIZE) !=
-                    STORE_OK)
-                fatal("store: program '%s': %s", name,
-                      objstore->error[0] ? objstore->error : "a page is not a Page");
-        }
-        *size = program->size;
-        return image;
-    }
+    for (uint32_t i = 0; i < root->program_count && i < CAIRN_DISK_PROGRAMS; i++)
+        if (strncmp(root->programs[i].name, name, CAIRN_DISK_PROGRAM_NAME) == 0)
+            return &root->programs[i];
     return NULL;
+}
+
+int objstore_check_program(const struct cairn_disk_program *program)
+{
+    /* 64-bit: a size near 4 GiB must not wrap to zero pages. */
+    uint64_t pages = ((uint64_t)program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    if (program->size == 0 || program->first_page == 0 ||
+        (uint64_t)program->first_page + pages > objstore->root.oid_limit) {
+        klog(KLOG_ERROR, "store: program '%.20s' says it is %u bytes from page OID %u, which the "
+             "store does not hold (%llu OIDs); refused", program->name, program->size,
+             program->first_page, (unsigned long long)objstore->root.oid_limit);
+        return CAIRN_E_DAMAGED;
+    }
+    return CAIRN_OK;
+}
+
+int objstore_read_program_page(const void *file, uint32_t index, uint8_t *buffer)
+{
+    const struct cairn_disk_program *program = file;
+    oid_t oid = (oid_t)program->first_page + index;
+    struct cairn_map_entry entry;
+    if (!objstore_lookup_checked(oid, &entry))
+        return CAIRN_E_DAMAGED;
+    if (entry.type != CAIRN_TYPE_PAGE) {
+        objstore_note_damage(oid, entry.block, "a page of a stored program is not a Page");
+        return CAIRN_E_DAMAGED;
+    }
+    if (store_read_entry(objstore, oid, &entry, buffer) != STORE_OK) {
+        objstore_note_damage(oid, entry.block, objstore->error);
+        return CAIRN_E_DAMAGED;
+    }
+    return CAIRN_OK;
 }

@@ -51,8 +51,14 @@ void objstore_page_written(struct page *page, uint32_t block, uint32_t crc);
 /* Takes a page off the eviction order (it is being destroyed). */
 void objstore_forget(struct page *page);
 
-/* Reads a stored program's ELF file into a new kernel buffer; NULL if there is none by that name. */
-uint8_t *objstore_read_program(const char *name, uint32_t *size);
+/* The store's program of that name, or NULL. */
+struct cairn_disk_program;
+const struct cairn_disk_program *objstore_find_program(const char *name);
+/* CAIRN_OK, or CAIRN_E_DAMAGED (logged) when its size or first page do not fit the store. */
+int objstore_check_program(const struct cairn_disk_program *program);
+/* Reads page index of a stored program (file: its cairn_disk_program) into a 4 KiB buffer:
+ * CAIRN_OK, or CAIRN_E_DAMAGED after logging the OID and block. */
+int objstore_read_program_page(const void *file, uint32_t index, uint8_t *buffer);
 
 /* Pages evicted and pages read from the disk since boot. */
 extern uint32_t objstore_evictions, objstore_page_reads;

@@ -21,6 +21,7 @@
 #include <checkpoint/store.h>
 #include <kernel/console.h>
 #include <kernel/klog.h>
+#include <kernel/loader.h>
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
@@ -226,10 +227,12 @@ static int call_program_load(struct process *process)
     command[length] = 0;
     if (memchr(command, 0, length))
         return CAIRN_E_BAD_ARGUMENT;
-    int found;
-    struct process *made = programs_load_command((struct bank *)bank, command, &found);
-    if (!made)
-        return found ? CAIRN_E_QUOTA : CAIRN_E_NOT_FOUND;
+    struct process *made;
+    status = programs_load_command((struct bank *)bank, command, &made);
+    if (status == LOADER_WAIT)
+        return SYSCALL_WAIT_FRAME;      /* nothing was left behind; it runs again */
+    if (status != CAIRN_OK)
+        return status;
     *to = capability_to(&made->object, CAIRN_RIGHTS_ALL);
     return CAIRN_OK;
 }
