@@ -318,6 +318,12 @@ int objstore_check_program(const struct cairn_disk_program *program)
 {
     /* 64-bit: a size near 4 GiB must not wrap to zero pages. */
     uint64_t pages = ((uint64_t)program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    if (pages > objstore->super.device_blocks) {
+        klog(KLOG_ERROR, "store: program '%.20s' says it is %u bytes (%llu pages), more than the "
+             "disk's %u blocks; refused", program->name, program->size, (unsigned long long)pages,
+             objstore->super.device_blocks);
+        return CAIRN_E_DAMAGED;
+    }
     if (program->size == 0 || program->first_page == 0 ||
         (uint64_t)program->first_page + pages > objstore->root.oid_limit) {
         klog(KLOG_ERROR, "store: program '%.20s' says it is %u bytes from page OID %u, which the "
