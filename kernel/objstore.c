@@ -44,7 +44,7 @@ static uint32_t operation_stamp = 1;
 /* What the store could not do for the current call or fault (reset by objstore_begin_operation). */
 static struct {
     int short_of_memory;        /* an object could not be loaded for want of memory */
-    int damaged;                /* a block failed its check (the first one is kept) */
+    uint32_t damaged;           /* blocks that failed their check (the first one is kept) */
     struct objstore_damage first;
 } trouble;
 
@@ -166,9 +166,8 @@ void objstore_note_damage(oid_t oid, uint32_t block, const char *why)
 {
     klog(KLOG_ERROR, "store: OID %llu at block %u failed its check (%s)",
          (unsigned long long)oid, block, why);
-    if (trouble.damaged)
+    if (trouble.damaged++)
         return;
-    trouble.damaged = 1;
     trouble.first.oid = oid;
     trouble.first.block = block;
 }
@@ -203,7 +202,7 @@ void objstore_load(oid_t oid)
         object_mark_missing(oid, entry.version);    /* a free OID: its version still counts */
         return;
     }
-    int damaged_before = trouble.damaged;
+    uint32_t damaged_before = trouble.damaged;
     struct object *object;
     if (entry.type == CAIRN_TYPE_PAGE)
         object = objstore_make_page(oid, &entry);
