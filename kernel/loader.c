@@ -4,7 +4,14 @@
  * Every PT_LOAD segment gets Pages of its own (read-only unless the segment
  * is writable), CAIRN_STACK_PAGES stack pages end at CAIRN_STACK_TOP, and the
  * start info (argc, argv, strings) sits at the top of the stack where esp
- * points. The image is checked before anything is built from it.
+ * points.
+ *
+ * The file is never held whole in memory: its ELF header and program headers
+ * come from its first page, and each segment's bytes are copied into the new
+ * Pages a page at a time through a one-page buffer (request->read_page). The
+ * whole file is checked, and the frames the load will take are made free,
+ * before anything is built; a load that still fails half-way gives back all
+ * it made (loader_undo), so a call that waits and runs again starts clean.
  */
 #include <stddef.h>
 #include <kernel/klog.h>
@@ -33,17 +40,43 @@ enum {
     STACK_BOTTOM = CAIRN_STACK_TOP - CAIRN_STACK_PAGES * CAIRN_PAGE_SIZE,
 };
 
+enum {
+    NO_PAGE = 0xFFFFFFFFu,
+    MIB = 1u << 20,
+    /* Frames a load takes besides its pages and leaf nodes: the root and upper Space nodes,
+     * the kernel heap's share (process, page and space records), a margin. */
+    LOADER_FIXED_FRAMES = 12,
+};
+
+/* Page 0 of the file being loaded (its headers), and one more page of it for segment data. */
+static uint8_t loader_first_page[CAIRN_PAGE_SIZE];
+static uint8_t loader_buffer[CAIRN_PAGE_SIZE];
+static uint32_t loader_buffered = NO_PAGE;     /* the file page loader_buffer holds */
+
+static const struct elf_header *loader_elf(void)
+{
+    return (const struct elf_header *)loader_first_page;
+}
+
+static const struct elf_program_header *loader_segments(void)
+{
+    return (const struct elf_program_header *)(loader_first_page +
+                                               loader_elf()->program_header_offset);
+}
+
+/* The headers must lie in the file's first page (and in the file). */
 static const char *loader_check_header(const struct elf_header *elf, uint32_t size)
 {
-    if (size < sizeof(*elf) || memcmp(elf->ident, "\177ELF", 4) != 0)
+    uint32_t limit = size < CAIRN_PAGE_SIZE ? size : CAIRN_PAGE_SIZE;
+    if (limit < sizeof(*elf) || memcmp(elf->ident, "\177ELF", 4) != 0)
         return "not an ELF file";
     if (elf->ident[4] != ELF_CLASS_32 || elf->ident[5] != ELF_LITTLE_ENDIAN ||
         elf->machine != ELF_MACHINE_386 || elf->type != ELF_EXECUTABLE)
         return "not a 32-bit i386 executable";
     if (elf->program_header_size != sizeof(struct elf_program_header) ||
-        elf->program_header_offset > size ||
-        elf->program_header_count > (size - elf->program_header_offset) / sizeof(struct elf_program_header))
-        return "program headers out of bounds";
+        elf->program_header_offset > limit ||
+        elf->program_header_count > (limit - elf->program_header_offset) / sizeof(struct elf_program_header))
+        return "program headers out of bounds (they must lie in the file's first page)";
     if (elf->entry < CAIRN_USER_BASE || elf->entry >= STACK_BOTTOM)
         return "entry point outside user memory";
     return NULL;
@@ -61,24 +94,85 @@ static const char *loader_check_segment(const struct elf_program_header *segment
     return NULL;
 }
 
-/* Makes, fills and maps one page; returns 0 when memory or quota ran out. */
-static int loader_map_page(struct space *root, struct bank *bank, uint32_t address,
-                           const uint8_t *data, uint32_t data_length, uint32_t data_offset,
-                           uint8_t rights)
+/* Pages and leaf Space nodes a checked segment takes. */
+static uint32_t loader_segment_frames(const struct elf_program_header *segment)
+{
+    uint32_t first = segment->virtual_address & ~0xFFFu;
+    uint32_t end = (segment->virtual_address + segment->memory_size + 0xFFFu) & ~0xFFFu;
+    return (end - first) / CAIRN_PAGE_SIZE + (end - first) / MIB + 2;
+}
+
+/* Reads the headers and checks the whole file; *frames gets what the load will take. */
+static int loader_check_file(const struct loader_request *request, uint32_t *frames)
+{
+    loader_buffered = NO_PAGE;
+    int status = request->read_page(request->file, 0, loader_first_page);
+    if (status != CAIRN_OK)
+        return status;
+    const char *problem = loader_check_header(loader_elf(), request->size);
+    if (problem) {
+        klog(KLOG_ERROR, "program '%s': %s", request->name, problem);
+        return CAIRN_E_DAMAGED;
+    }
+    uint32_t needed = CAIRN_STACK_PAGES + 2 + request->data_pages / 256 + 2 + LOADER_FIXED_FRAMES;
+    for (uint32_t i = 0; i < loader_elf()->program_header_count; i++) {
+        const struct elf_program_header *segment = &loader_segments()[i];
+        if (segment->type != ELF_PT_LOAD)
+            continue;
+        problem = loader_check_segment(segment, request->size);
+        if (problem) {
+            klog(KLOG_ERROR, "program '%s': segment %u: %s", request->name, i, problem);
+            return CAIRN_E_DAMAGED;
+        }
+        needed += loader_segment_frames(segment);
+    }
+    *frames = needed;
+    return CAIRN_OK;
+}
+
+/* Copies length bytes of the file from offset to, a file page at a time through loader_buffer. */
+static int loader_copy_file(const struct loader_request *request, uint32_t offset, uint8_t *to,
+                            uint32_t length)
+{
+    while (length) {
+        uint32_t index = offset / CAIRN_PAGE_SIZE, within = offset % CAIRN_PAGE_SIZE;
+        uint32_t chunk = CAIRN_PAGE_SIZE - within < length ? CAIRN_PAGE_SIZE - within : length;
+        if (loader_buffered != index) {
+            loader_buffered = NO_PAGE;
+            int status = request->read_page(request->file, index, loader_buffer);
+            if (status != CAIRN_OK)
+                return status;
+            loader_buffered = index;
+        }
+        memcpy(to, loader_buffer + within, chunk);
+        to += chunk;
+        offset += chunk;
+        length -= chunk;
+    }
+    return CAIRN_OK;
+}
+
+/* Makes and maps one page, with length bytes of the file from file_offset at data_offset in it. */
+static int loader_map_page(struct space *root, const struct loader_request *request,
+                           uint32_t address, uint32_t file_offset, uint32_t length,
+                           uint32_t data_offset, uint8_t rights)
 {
     struct object *object;
-    if (bank_create_object(bank, CAIRN_TYPE_PAGE, 0, &object) != CAIRN_OK)
-        return 0;
-    struct page *page = (struct page *)object;
-    uint32_t frame = page_frame_for_write(page);
-    if (frame)
-        memcpy((uint8_t *)memory_physical_to_pointer(frame) + data_offset, data, data_length);
-    struct capability cap = capability_to(object, CAIRN_RIGHTS_ALL);
-    if (!frame || space_map(root, address, &cap, rights, bank) != CAIRN_OK) {
-        object_destroy(object);     /* its unit goes back to the bank */
-        return 0;
+    int status = bank_create_object(request->bank, CAIRN_TYPE_PAGE, 0, &object);
+    if (status != CAIRN_OK)
+        return status;
+    uint32_t frame = page_frame_for_write((struct page *)object);
+    status = frame ? CAIRN_OK : CAIRN_E_NO_MEMORY;
+    if (status == CAIRN_OK && length) {
+        uint8_t *to = (uint8_t *)memory_physical_to_pointer(frame) + data_offset;
+        status = loader_copy_file(request, file_offset, to, length);
     }
-    return 1;
+    struct capability cap = capability_to(object, CAIRN_RIGHTS_ALL);
+    if (status == CAIRN_OK)
+        status = space_map(root, address, &cap, rights, request->bank);
+    if (status != CAIRN_OK)
+        object_destroy(object);     /* its unit goes back to the bank */
+    return status;
 }
 
 static int loader_load_segment(struct space *root, const struct loader_request *request,
@@ -90,11 +184,12 @@ static int loader_load_segment(struct space *root, const struct loader_request *
         uint32_t from = page > start ? page : start;
         uint32_t to = page + 4096 < file_end ? page + 4096 : file_end;
         uint32_t length = to > from ? to - from : 0;
-        const uint8_t *data = request->image + segment->offset + (from - start);
-        if (!loader_map_page(root, request->bank, page, data, length, from - page, rights))
-            return 0;
+        int status = loader_map_page(root, request, page, segment->offset + (from - start),
+                                     length, from - page, rights);
+        if (status != CAIRN_OK)
+            return status;
     }
-    return 1;
+    return CAIRN_OK;
 }
 
 /* Writes argc, argv and the strings at the top of the stack; returns the initial esp. */
@@ -133,38 +228,35 @@ static int loader_map_data(struct space *root, const struct loader_request *requ
         cap.type = CAIRN_TYPE_PAGE;
         cap.rights = CAIRN_RIGHT_READ;
         cap.version = request->data_version;    /* mkimage gives every data page one version */
-        if (space_map(root, CAIRN_DATA_BASE + i * CAIRN_PAGE_SIZE, &cap, CAIRN_RIGHT_READ,
-                      request->bank) != CAIRN_OK)
-            return 0;
+        int status = space_map(root, CAIRN_DATA_BASE + i * CAIRN_PAGE_SIZE, &cap,
+                               CAIRN_RIGHT_READ, request->bank);
+        if (status != CAIRN_OK)
+            return status;
     }
-    return 1;
+    return CAIRN_OK;
 }
 
 static int loader_build(struct process *process, struct space *root,
                         const struct loader_request *request)
 {
-    const struct elf_header *elf = (const struct elf_header *)request->image;
-    const struct elf_program_header *segments =
-        (const struct elf_program_header *)(request->image + elf->program_header_offset);
-    for (uint32_t i = 0; i < elf->program_header_count; i++) {
-        if (segments[i].type != ELF_PT_LOAD)
-            continue;
-        const char *problem = loader_check_segment(&segments[i], request->size);
-        if (problem) {
-            klog(KLOG_ERROR, "program '%s': segment %u: %s", request->name, i, problem);
-            return 0;
-        }
-        if (!loader_load_segment(root, request, &segments[i]))
-            return 0;
+    for (uint32_t i = 0; i < loader_elf()->program_header_count; i++) {
+        const struct elf_program_header *segment = &loader_segments()[i];
+        int status = segment->type == ELF_PT_LOAD ? loader_load_segment(root, request, segment)
+                                                  : CAIRN_OK;
+        if (status != CAIRN_OK)
+            return status;
     }
-    for (uint32_t page = STACK_BOTTOM; page < CAIRN_STACK_TOP; page += 4096)
-        if (!loader_map_page(root, request->bank, page, NULL, 0, 0,
-                             CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE))
-            return 0;
-    if (!loader_map_data(root, request))
-        return 0;
-    context_init(&process->context, elf->entry, loader_write_start_info(root, request));
-    return 1;
+    for (uint32_t page = STACK_BOTTOM; page < CAIRN_STACK_TOP; page += 4096) {
+        int status = loader_map_page(root, request, page, 0, 0, 0,
+                                     CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE);
+        if (status != CAIRN_OK)
+            return status;
+    }
+    int status = loader_map_data(root, request);
+    if (status != CAIRN_OK)
+        return status;
+    context_init(&process->context, loader_elf()->entry, loader_write_start_info(root, request));
+    return CAIRN_OK;
 }
 
 /* A page a failed load mapped: destroyed, unless it belongs to the image's shared data set. */
@@ -196,38 +288,43 @@ static void loader_undo(const struct loader_request *request, struct object *pro
         object_destroy(process);
 }
 
-/* The program's own bank, a sub-bank of the one that pays; NULL after logging why. */
-static struct bank *loader_make_bank(const struct loader_request *request)
+/* The program's own bank, a sub-bank of the one that pays. */
+static int loader_make_bank(const struct loader_request *request, struct bank **bank)
 {
-    struct object *bank;
-    if (bank_create_object(request->bank, CAIRN_TYPE_BANK, CAIRN_BANK_UNLIMITED, &bank) !=
-        CAIRN_OK) {
-        klog(request->for_a_call ? KLOG_DEBUG : KLOG_ERROR, "program '%s': out of memory or quota",
-             request->name);
-        return NULL;
-    }
-    return (struct bank *)bank;
+    struct object *made;
+    int status = bank_create_object(request->bank, CAIRN_TYPE_BANK, CAIRN_BANK_UNLIMITED, &made);
+    if (status == CAIRN_OK)
+        *bank = (struct bank *)made;
+    return status;
 }
 
-/* Builds the embryo from the program's own bank (request->bank is that bank here). */
-static struct process *loader_build_process(const struct loader_request *request)
+/* The frames the load will take are free, or can be made so by evicting clean pages. */
+static int loader_make_frames_free(const struct loader_request *request, uint32_t frames)
+{
+    if (frames > memory_total_frames()) {
+        klog(KLOG_ERROR, "program '%s' needs %u frames; the machine has %u", request->name, frames,
+             memory_total_frames());
+        return CAIRN_E_NO_MEMORY;
+    }
+    return memory_make_free(frames) ? CAIRN_OK : LOADER_WAIT;
+}
+
+/* Builds process and space from the checked file, from the program's own bank (request->bank
+ * here); on failure gives back everything it made. */
+static int loader_build_all(const struct loader_request *request, struct process **made)
 {
     struct object *process_object = NULL, *space_object = NULL;
-    if (bank_create_object(request->bank, CAIRN_TYPE_PROCESS, 0, &process_object) != CAIRN_OK ||
-        bank_create_object(request->bank, CAIRN_TYPE_SPACE, 0, &space_object) != CAIRN_OK) {
-        klog(request->for_a_call ? KLOG_DEBUG : KLOG_ERROR, "program '%s': out of memory or quota",
-             request->name);
+    int status = bank_create_object(request->bank, CAIRN_TYPE_PROCESS, 0, &process_object);
+    if (status == CAIRN_OK)
+        status = bank_create_object(request->bank, CAIRN_TYPE_SPACE, 0, &space_object);
+    if (status == CAIRN_OK)
+        status = loader_build((struct process *)process_object, (struct space *)space_object,
+                              request);
+    if (status != CAIRN_OK) {
         loader_undo(request, process_object, space_object);
-        return NULL;
+        return status;
     }
     struct process *process = (struct process *)process_object;
-    struct space *root = (struct space *)space_object;
-    if (!loader_build(process, root, request)) {
-        klog(request->for_a_call ? KLOG_DEBUG : KLOG_ERROR,
-             "program '%s': could not be loaded (memory, quota or a segment overlap)", request->name);
-        loader_undo(request, process_object, space_object);
-        return NULL;
-    }
     strlcpy(process->name, request->name, sizeof(process->name));
     process->space = capability_to(space_object, CAIRN_RIGHTS_ALL);
     process->clist[CAIRN_SLOT_SELF] = capability_to(process_object, CAIRN_RIGHTS_ALL);
@@ -235,26 +332,43 @@ static struct process *loader_build_process(const struct loader_request *request
     process->clist[CAIRN_SLOT_BANK] = capability_to(&request->bank->object,
                                                     request->bank_rights ? request->bank_rights
                                                                          : CAIRN_RIGHTS_ALL);
-    return process;
+    *made = process;
+    return CAIRN_OK;
 }
 
-struct process *loader_create_process(const struct loader_request *request)
+/* The program's bank, then the program in it; a failure gives the bank back too. */
+static int loader_build_in_own_bank(const struct loader_request *request, struct process **made)
 {
-    const char *problem = loader_check_header((const struct elf_header *)request->image,
-                                              request->size);
-    if (problem) {
-        klog(KLOG_ERROR, "program '%s': %s", request->name, problem);
-        return NULL;
-    }
     struct loader_request own = *request;
-    own.bank = loader_make_bank(request);
-    if (!own.bank)
-        return NULL;
-    struct process *process = loader_build_process(&own);
-    if (!process) {
+    int status = loader_make_bank(request, &own.bank);
+    if (status != CAIRN_OK)
+        return status;
+    status = loader_build_all(&own, made);
+    if (status != CAIRN_OK) {
         reclaim_start(own.bank);    /* it made nothing still live: freed at once */
-        return NULL;
+        return status;
     }
-    own.bank->program = (uint32_t)process->object.oid;     /* it goes when the process ends */
-    return process;
+    own.bank->program = (uint32_t)(*made)->object.oid;     /* it goes when the process ends */
+    return CAIRN_OK;
+}
+
+int loader_create_process(const struct loader_request *request, struct process **made)
+{
+    uint32_t frames = 0;
+    int status = loader_check_file(request, &frames);
+    if (status == CAIRN_OK)
+        status = loader_make_frames_free(request, frames);
+    if (status == CAIRN_OK)
+        status = loader_build_in_own_bank(request, made);
+    if (status == CAIRN_E_NO_MEMORY && frames <= memory_total_frames())
+        status = LOADER_WAIT;           /* short of frames half-way: nothing is left behind */
+    if (status == CAIRN_E_EXISTS) {
+        klog(KLOG_ERROR, "program '%s': its segments overlap", request->name);
+        status = CAIRN_E_DAMAGED;
+    }
+    if (status != CAIRN_OK)
+        klog(request->for_a_call ? KLOG_DEBUG : KLOG_ERROR, "program '%s' not loaded: %s",
+             request->name, status == LOADER_WAIT ? "frames are short" :
+             status == CAIRN_E_QUOTA ? "the bank's quota is spent" : "see above");
+    return status;
 }

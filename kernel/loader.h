@@ -9,8 +9,11 @@ struct process;
 
 struct loader_request {
     const char *name;
-    const uint8_t *image;       /* the ELF file in kernel memory */
-    uint32_t size;
+    /* The ELF file: read_page copies its index-th 4 KiB page into buffer (zeros past its end)
+     * and returns CAIRN_OK, or CAIRN_E_DAMAGED (logged) when that page cannot be read. */
+    int (*read_page)(const void *file, uint32_t index, uint8_t *buffer);
+    const void *file;
+    uint32_t size;              /* bytes of the ELF file */
     struct bank *bank;          /* the program gets a sub-bank of it, which pays for every
                                    object made (and goes when the process ends) */
     int argc;
@@ -26,7 +29,16 @@ struct loader_request {
                                    the capability that paid (0 is taken as all, for the kernel) */
 };
 
-/* Makes an embryo process (not started); returns NULL after logging why. */
-struct process *loader_create_process(const struct loader_request *request);
+/* Frames are short now: nothing was built; the load can be tried again when frames come. */
+enum { LOADER_WAIT = -1 };
+
+/*
+ * Makes an embryo process (not started) in *made. Returns CAIRN_OK; LOADER_WAIT;
+ * CAIRN_E_QUOTA (the bank's quota is spent); CAIRN_E_NO_MEMORY (the program
+ * needs more frames than the machine has); CAIRN_E_DAMAGED (the file is not a
+ * loadable program or a page of it failed its check; logged). Whatever fails
+ * leaves nothing behind.
+ */
+int loader_create_process(const struct loader_request *request, struct process **made);
 
 #endif

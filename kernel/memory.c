@@ -62,6 +62,14 @@ uint32_t memory_frame_alloc(void)
     return frame << FRAME_SHIFT;
 }
 
+int memory_make_free(uint32_t count)
+{
+    uint32_t free = memory_frames.free_count;
+    if (free < count && memory_reclaimer)
+        memory_reclaimer(count - free);
+    return memory_frames.free_count >= count;
+}
+
 uint32_t memory_frames_alloc_contiguous(uint32_t count)
 {
     uint32_t frame;

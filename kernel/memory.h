@@ -13,6 +13,8 @@ void memory_init(const struct boot_info *info);
 
 /* One 4 KiB frame; returns its physical address, or 0 when memory is exhausted. */
 uint32_t memory_frame_alloc(void);
+/* Makes at least count frames free (evicting clean pages if it must); 0 when it cannot now. */
+int memory_make_free(uint32_t count);
 /* count adjacent frames; returns the first's physical address, or 0. */
 uint32_t memory_frames_alloc_contiguous(uint32_t count);
 void memory_frame_free(uint32_t physical);

@@ -9,6 +9,13 @@
  * give their frames back (oldest first) and are read again on their next use.
  * Reads are synchronous for now: the kernel waits for the disk with
  * interrupts on, which keeps a call atomic but stalls other processes.
+ *
+ * Nothing a program does stops the kernel here. An object that cannot get
+ * memory stays on disk and the current operation is marked short of memory
+ * (the call or fault waits for frames and runs again); a block that fails
+ * its check is logged with its OID and block and marks the operation
+ * damaged (the call fails with CAIRN_E_DAMAGED, the fault stops only the
+ * process that touched it). Stored programs are read a page at a time.
  */
 #include <stddef.h>
 #include <kernel/ckpt.h>
@@ -34,6 +41,13 @@ uint32_t objstore_evictions, objstore_page_reads;
 static struct page *resident_head, *resident_tail;
 /* The current call or fault; pages stamped with it are in use and stay. */
 static uint32_t operation_stamp = 1;
+
+/* What the store could not do for the current call or fault (reset by objstore_begin_operation). */
+static struct {
+    int short_of_memory;        /* an object could not be loaded for want of memory */
+    uint32_t damaged;           /* blocks that failed their check (the first one is kept) */
+    struct objstore_damage first;
+} trouble;
 
 /* The wall clock jumps across a power-off: say by how much, rather than hide it. */
 static void objstore_report_wall_clock(void)
@@ -93,8 +107,10 @@ static struct object *objstore_make_page(oid_t oid, const struct cairn_map_entry
 static struct object *objstore_make_space(oid_t oid, const struct cairn_map_entry *entry)
 {
     uint8_t level = entry->flags & CAIRN_MAP_FLAGS_LEVEL_MASK;
-    if (level >= SPACE_LEVELS)
-        fatal("store: Space node OID %llu has level %u", (unsigned long long)oid, level);
+    if (level >= SPACE_LEVELS) {
+        objstore_note_damage(oid, entry->block, "a Space node of an impossible level");
+        return NULL;
+    }
     uint32_t frame = memory_frame_alloc();
     struct space *space = frame ? kzalloc(sizeof(struct space)) : NULL;
     if (!space) {
@@ -102,8 +118,12 @@ static struct object *objstore_make_space(oid_t oid, const struct cairn_map_entr
             memory_frame_free(frame);
         return NULL;
     }
-    if (store_read_entry(objstore, oid, entry, memory_physical_to_pointer(frame)) != STORE_OK)
-        fatal("store: %s", objstore->error);
+    if (store_read_entry(objstore, oid, entry, memory_physical_to_pointer(frame)) != STORE_OK) {
+        objstore_note_damage(oid, entry->block, objstore->error);
+        kfree(space);
+        memory_frame_free(frame);
+        return NULL;
+    }
     space->object.type = CAIRN_TYPE_SPACE;
     space->slots_frame = frame;
     space->level = level;
@@ -129,13 +149,17 @@ static struct object *objstore_make_bank(const struct cairn_object_record *recor
 static struct object *objstore_make_from_record(oid_t oid, const struct cairn_map_entry *entry)
 {
     static struct cairn_object_record record;
-    if (store_read_record(objstore, oid, entry, &record) != STORE_OK)
-        fatal("store: %s", objstore->error);
+    if (store_read_record(objstore, oid, entry, &record) != STORE_OK) {
+        objstore_note_damage(oid, entry->block, objstore->error);
+        return NULL;
+    }
     struct object *object = NULL;
     if (entry->type == CAIRN_TYPE_PROCESS) {
         object = (struct object *)process_from_record(&record);
-        if (!object)
-            fatal("store: process OID %llu has an impossible state", (unsigned long long)oid);
+        if (!object) {
+            objstore_note_damage(oid, entry->block, "a Process in an impossible state");
+            return NULL;
+        }
     } else if (entry->type == CAIRN_TYPE_ENDPOINT) {
         object = kzalloc(sizeof(struct endpoint));
     } else if (entry->type == CAIRN_TYPE_BANK) {
@@ -149,30 +173,61 @@ static struct object *objstore_make_from_record(oid_t oid, const struct cairn_ma
     return object;
 }
 
+void objstore_note_damage(oid_t oid, uint32_t block, const char *why)
+{
+    klog(KLOG_ERROR, "store: OID %llu at block %u failed its check (%s)",
+         (unsigned long long)oid, block, why);
+    if (trouble.damaged++)
+        return;
+    trouble.first.oid = oid;
+    trouble.first.block = block;
+}
+
+const struct objstore_damage *objstore_operation_damage(void)
+{
+    return trouble.damaged ? &trouble.first : NULL;
+}
+
+int objstore_operation_short_of_memory(void)
+{
+    return trouble.short_of_memory;
+}
+
+/* The map entry of oid, checked; 0 (after noting the damage) when the map cannot give it. */
+static int objstore_lookup_checked(oid_t oid, struct cairn_map_entry *entry)
+{
+    int status = store_lookup(objstore, oid, entry);
+    if (status == STORE_OK)
+        return 1;
+    if (status != STORE_NOT_FOUND)
+        objstore_note_damage(oid, 0, objstore->error);     /* block 0: the map itself */
+    return 0;
+}
+
 void objstore_load(oid_t oid)
 {
     struct cairn_map_entry entry;
-    int status = store_lookup(objstore, oid, &entry);
-    if (status == STORE_NOT_FOUND)
+    if (!objstore_lookup_checked(oid, &entry))
         return;
-    if (status != STORE_OK)
-        fatal("store: %s", objstore->error);
-    struct object *object = NULL;
-    if (entry.type == CAIRN_TYPE_PAGE)
-        object = objstore_make_page(oid, &entry);
-    else if (entry.type == CAIRN_TYPE_SPACE)
-        object = objstore_make_space(oid, &entry);
-    else if (entry.type != CAIRN_TYPE_NONE)
-        object = objstore_make_from_record(oid, &entry);
     if (entry.type == CAIRN_TYPE_NONE) {
         object_mark_missing(oid, entry.version);    /* a free OID: its version still counts */
         return;
     }
-    if (!object)
-        fatal("out of kernel memory loading OID %llu from the store", (unsigned long long)oid);
-    object->bank = entry.bank;      /* the map names every object's bank, on disk too */
-    object->bank_version = entry.bank_version;
-    object_install(object, oid, entry.version);
+    uint32_t damaged_before = trouble.damaged;
+    struct object *object;
+    if (entry.type == CAIRN_TYPE_PAGE)
+        object = objstore_make_page(oid, &entry);
+    else if (entry.type == CAIRN_TYPE_SPACE)
+        object = objstore_make_space(oid, &entry);
+    else
+        object = objstore_make_from_record(oid, &entry);
+    if (object) {
+        object->bank = entry.bank;      /* the map names every object's bank, on disk too */
+        object->bank_version = entry.bank_version;
+        object_install(object, oid, entry.version);
+    }
+    else if (trouble.damaged == damaged_before)
+        trouble.short_of_memory = 1;    /* it stays on disk; the operation waits for frames */
 }
 
 static void resident_append(struct page *page)
@@ -207,20 +262,30 @@ void objstore_page_written(struct page *page, uint32_t block, uint32_t crc)
     resident_append(page);      /* a clean copy now: evictable */
 }
 
-void objstore_read_page(struct page *page, uint32_t frame)
+int objstore_read_page(struct page *page, uint32_t frame)
 {
     struct cairn_map_entry entry = { .block = page->disk_block, .crc32c = page->disk_crc,
                                      .version = page->object.version, .type = CAIRN_TYPE_PAGE };
     if (store_read_entry(objstore, page->object.oid, &entry, memory_physical_to_pointer(frame)) !=
-        STORE_OK)
-        fatal("store: %s", objstore->error);
+        STORE_OK) {
+        objstore_note_damage(page->object.oid, page->disk_block, objstore->error);
+        return 0;
+    }
     objstore_page_reads++;
     resident_append(page);
+    return 1;
+}
+
+void objstore_clear_trouble(void)
+{
+    trouble.short_of_memory = 0;
+    trouble.damaged = 0;
 }
 
 void objstore_begin_operation(void)
 {
     operation_stamp++;
+    objstore_clear_trouble();
 }
 
 void objstore_touch(struct page *page)
@@ -253,28 +318,49 @@ uint32_t objstore_reclaim(uint32_t wanted)
     return freed;
 }
 
-uint8_t *objstore_read_program(const char *name, uint32_t *size)
+const struct cairn_disk_program *objstore_find_program(const char *name)
 {
     const struct cairn_root_record *root = &objstore->root;
-    for (uint32_t i = 0; i < root->program_count; i++) {
-        const struct cairn_disk_program *program = &root->programs[i];
-        if (strncmp(program->name, name, CAIRN_DISK_PROGRAM_NAME) != 0)
-            continue;
-        uint32_t pages = (program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
-        uint8_t *image = kzalloc((size_t)pages * CAIRN_DISK_BLOCK_SIZE);
-        if (!image)
-            fatal("no memory to load program '%s'", name);
-        for (uint32_t p = 0; p < pages; p++) {
-            struct cairn_map_entry entry;
-            oid_t oid = (oid_t)program->first_page + p;
-            if (store_lookup(objstore, oid, &entry) != STORE_OK || entry.type != CAIRN_TYPE_PAGE ||
-                store_read_entry(objstore, oid, &entry, image + p * CAIRN_DISK_BLOCK_SIZE) !=
-                    STORE_OK)
-                fatal("store: program '%s': %s", name,
-                      objstore->error[0] ? objstore->error : "a page is not a Page");
-        }
-        *size = program->size;
-        return image;
-    }
+    for (uint32_t i = 0; i < root->program_count && i < CAIRN_DISK_PROGRAMS; i++)
+        if (strncmp(root->programs[i].name, name, CAIRN_DISK_PROGRAM_NAME) == 0)
+            return &root->programs[i];
     return NULL;
+}
+
+int objstore_check_program(const struct cairn_disk_program *program)
+{
+    /* 64-bit: a size near 4 GiB must not wrap to zero pages. */
+    uint64_t pages = ((uint64_t)program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    if (pages > objstore->super.device_blocks) {
+        klog(KLOG_ERROR, "store: program '%.20s' says it is %u bytes (%llu pages), more than the "
+             "disk's %u blocks; refused", program->name, program->size, (unsigned long long)pages,
+             objstore->super.device_blocks);
+        return CAIRN_E_DAMAGED;
+    }
+    if (program->size == 0 || program->first_page == 0 ||
+        (uint64_t)program->first_page + pages > objstore->root.oid_limit) {
+        klog(KLOG_ERROR, "store: program '%.20s' says it is %u bytes from page OID %u, which the "
+             "store does not hold (%llu OIDs); refused", program->name, program->size,
+             program->first_page, (unsigned long long)objstore->root.oid_limit);
+        return CAIRN_E_DAMAGED;
+    }
+    return CAIRN_OK;
+}
+
+int objstore_read_program_page(const void *file, uint32_t index, uint8_t *buffer)
+{
+    const struct cairn_disk_program *program = file;
+    oid_t oid = (oid_t)program->first_page + index;
+    struct cairn_map_entry entry;
+    if (!objstore_lookup_checked(oid, &entry))
+        return CAIRN_E_DAMAGED;
+    if (entry.type != CAIRN_TYPE_PAGE) {
+        objstore_note_damage(oid, entry.block, "a page of a stored program is not a Page");
+        return CAIRN_E_DAMAGED;
+    }
+    if (store_read_entry(objstore, oid, &entry, buffer) != STORE_OK) {
+        objstore_note_damage(oid, entry.block, objstore->error);
+        return CAIRN_E_DAMAGED;
+    }
+    return CAIRN_OK;
 }

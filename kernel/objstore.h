@@ -17,14 +17,30 @@ void objstore_boot(void);
 /* Loads store OID oid into the object table (or records it as free). */
 void objstore_load(oid_t oid);
 
-/* Fills frame with the page's data from the disk; stops the kernel if the disk lies. */
-void objstore_read_page(struct page *page, uint32_t frame);
+/* Fills frame with the page's data from the disk; 0, noted as damage, when the block is bad. */
+int objstore_read_page(struct page *page, uint32_t frame);
+
+/* A block that failed its check: its OID and its block (0: a block of the object map). */
+struct objstore_damage {
+    oid_t oid;
+    uint32_t block;
+};
+
+/* Logs a block that failed its check and marks the current operation damaged. */
+void objstore_note_damage(oid_t oid, uint32_t block, const char *why);
+/* The first damaged block the current call or fault met, or NULL. */
+const struct objstore_damage *objstore_operation_damage(void);
+/* Did the current call or fault leave an object on disk for want of memory? */
+int objstore_operation_short_of_memory(void);
 
 /* Frees the frames of up to wanted clean, disk-backed pages not used by the current call; returns how many. */
 uint32_t objstore_reclaim(uint32_t wanted);
 
-/* Bumps the stamp that protects the pages of the call or fault being handled from eviction. */
+/* Starts a call or fault: bumps the stamp that keeps its pages from eviction, clears its trouble. */
 void objstore_begin_operation(void);
+
+/* Forgets what the store could not do for the last operation (the way back to user mode). */
+void objstore_clear_trouble(void);
 
 /* Marks a page as used by the current operation (it will not be evicted until the next). */
 void objstore_touch(struct page *page);
@@ -35,8 +51,14 @@ void objstore_page_written(struct page *page, uint32_t block, uint32_t crc);
 /* Takes a page off the eviction order (it is being destroyed). */
 void objstore_forget(struct page *page);
 
-/* Reads a stored program's ELF file into a new kernel buffer; NULL if there is none by that name. */
-uint8_t *objstore_read_program(const char *name, uint32_t *size);
+/* The store's program of that name, or NULL. */
+struct cairn_disk_program;
+const struct cairn_disk_program *objstore_find_program(const char *name);
+/* CAIRN_OK, or CAIRN_E_DAMAGED (logged) when its size or first page do not fit the store. */
+int objstore_check_program(const struct cairn_disk_program *program);
+/* Reads page index of a stored program (file: its cairn_disk_program) into a 4 KiB buffer:
+ * CAIRN_OK, or CAIRN_E_DAMAGED after logging the OID and block. */
+int objstore_read_program_page(const void *file, uint32_t index, uint8_t *buffer);
 
 /* Pages evicted and pages read from the disk since boot. */
 extern uint32_t objstore_evictions, objstore_page_reads;

@@ -49,31 +49,71 @@ static void programs_list_available(const struct boot_info *info)
     kprintf("\n");
 }
 
-/* The ELF file of a program, from the store or from a boot module; NULL if there is none. */
-static const uint8_t *programs_image(const struct boot_info *info, const char *name,
-                                     uint32_t *size)
+/* A boot module's file, read a page at a time as a stored program is. */
+static int programs_read_module_page(const void *file, uint32_t index, uint8_t *buffer)
 {
-    if (objstore)
-        return objstore_read_program(name, size);
-    const struct boot_module *module = programs_find(info, name);
-    if (!module)
-        return NULL;
-    *size = module->end - module->start;
-    return memory_physical_to_pointer(module->start);
+    const struct boot_module *module = file;
+    uint32_t size = module->end - module->start, offset = index * CAIRN_PAGE_SIZE;
+    uint32_t length = offset >= size ? 0 : size - offset < CAIRN_PAGE_SIZE ? size - offset
+                                                                          : CAIRN_PAGE_SIZE;
+    memcpy(buffer, memory_physical_to_pointer(module->start + offset), length);
+    memset(buffer + length, 0, CAIRN_PAGE_SIZE - length);
+    return CAIRN_OK;
 }
 
-/* Adds the store's data set (if any) to a loader request. */
-static void programs_add_data_set(struct loader_request *request)
+/* Points request at the program's ELF file, in the store or among the boot modules (info):
+ * CAIRN_OK, CAIRN_E_NOT_FOUND, or CAIRN_E_DAMAGED when the store's entry for it is unsound. */
+static int programs_find_file(const struct boot_info *info, const char *name,
+                              struct loader_request *request)
+{
+    if (objstore) {
+        const struct cairn_disk_program *program = objstore_find_program(name);
+        if (!program)
+            return CAIRN_E_NOT_FOUND;
+        int status = objstore_check_program(program);
+        if (status != CAIRN_OK)
+            return status;
+        request->read_page = objstore_read_program_page;
+        request->file = program;
+        request->size = program->size;
+        return CAIRN_OK;
+    }
+    const struct boot_module *module = info ? programs_find(info, name) : NULL;
+    if (!module)
+        return CAIRN_E_NOT_FOUND;
+    request->read_page = programs_read_module_page;
+    request->file = module;
+    request->size = module->end - module->start;
+    return CAIRN_OK;
+}
+
+/* Adds the store's data set (if any) to a loader request; CAIRN_E_DAMAGED if the map fails. */
+static int programs_add_data_set(struct loader_request *request)
 {
     if (!objstore || !objstore->root.data.page_count)
-        return;
+        return CAIRN_OK;
     struct cairn_map_entry entry;
-    if (store_lookup(objstore, objstore->root.data.first_page, &entry) != STORE_OK)
-        fatal("store: data set: %s", objstore->error);
+    if (store_lookup(objstore, objstore->root.data.first_page, &entry) != STORE_OK) {
+        objstore_note_damage(objstore->root.data.first_page, 0, objstore->error);
+        return CAIRN_E_DAMAGED;
+    }
     request->data_first_page = objstore->root.data.first_page;
     request->data_pages = objstore->root.data.page_count;
     request->data_version = entry.version;
     request->data_checksum = objstore->root.data.checksum;
+    return CAIRN_OK;
+}
+
+/* Finds the program argv[0] and builds it into *made (see loader_create_process). */
+static int programs_build(const struct boot_info *info, struct loader_request *request,
+                          struct process **made)
+{
+    int status = programs_find_file(info, request->argv[0], request);
+    if (status == CAIRN_OK)
+        status = programs_add_data_set(request);
+    if (status == CAIRN_OK)
+        status = loader_create_process(request, made);
+    return status;
 }
 
 /* Splits "name:arg:arg" in place into argv; returns argc. */
@@ -94,21 +134,15 @@ static int programs_split_arguments(char *entry, const char **argv)
 static struct process *programs_load(const struct boot_info *info, struct bank *bank, int argc,
                                      const char **argv, uint32_t program_count)
 {
-    uint32_t size;
-    const uint8_t *image = programs_image(info, argv[0], &size);
-    if (!image) {
+    struct loader_request request = { .name = argv[0], .bank = bank, .argc = argc, .argv = argv,
+                                      .program_count = program_count };
+    struct process *process = NULL;
+    int status = programs_build(info, &request, &process);
+    if (status == CAIRN_E_NOT_FOUND) {
         klog(KLOG_WARNING, "run: no program named '%s'; skipped", argv[0]);
         programs_list_available(info);
-        return NULL;
     }
-    struct loader_request request = { .name = argv[0], .image = image, .size = size,
-                                      .bank = bank, .argc = argc, .argv = argv,
-                                      .program_count = program_count };
-    programs_add_data_set(&request);
-    struct process *process = loader_create_process(&request);
-    if (objstore)
-        kfree((void *)image);
-    return process;
+    return status == CAIRN_OK ? process : NULL;
 }
 
 /* Builds one embryo per run= entry; returns how many were made. */
@@ -205,15 +239,12 @@ void programs_start(const struct boot_info *info)
         programs_resume();
         sched_run();
     }
-    uint32_t size;
-    const uint8_t *init_image = programs_image(info, "init", &size);
-    if (!init_image) {
+    struct loader_request probe = { .name = "init" };
+    if (programs_find_file(info, "init", &probe) == CAIRN_E_NOT_FOUND) {
         klog(KLOG_WARNING, "no program named 'init' %s",
              objstore ? "in the image" : "among the boot modules");
         return;
     }
-    if (objstore)
-        kfree((void *)init_image);
     struct bank *bank = programs_root_bank();
     struct process *made[RUN_ENTRIES_MAX];
     uint32_t count = programs_load_run_list(info, bank, made);
@@ -232,8 +263,8 @@ void programs_start(const struct boot_info *info)
     sched_run();
 }
 
-struct process *programs_load_command(struct bank *bank, uint8_t bank_rights, char *command,
-                                      int *found)
+int programs_load_command(struct bank *bank, uint8_t bank_rights, char *command,
+                          struct process **made)
 {
     const char *argv[CAIRN_ARGS_MAX];
     int argc = 0;
@@ -246,19 +277,9 @@ struct process *programs_load_command(struct bank *bank, uint8_t bank_rights, ch
         while (*p && *p != ' ')
             p++;
     }
-    *found = 0;
     if (!argc || !objstore)
-        return NULL;
-    uint32_t size;
-    uint8_t *image = objstore_read_program(argv[0], &size);
-    if (!image)
-        return NULL;
-    *found = 1;
-    struct loader_request request = { .name = argv[0], .image = image, .size = size,
-                                      .bank = bank, .argc = argc, .argv = argv, .for_a_call = 1,
-                                      .bank_rights = bank_rights };
-    programs_add_data_set(&request);
-    struct process *process = loader_create_process(&request);
-    kfree(image);
-    return process;
+        return CAIRN_E_NOT_FOUND;
+    struct loader_request request = { .name = argv[0], .bank = bank, .argc = argc, .argv = argv,
+                                      .for_a_call = 1, .bank_rights = bank_rights };
+    return programs_build(NULL, &request, made);
 }

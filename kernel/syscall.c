@@ -22,6 +22,7 @@
 #include <kernel/console.h>
 #include <kernel/foreground.h>
 #include <kernel/klog.h>
+#include <kernel/loader.h>
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
@@ -257,11 +258,13 @@ static int call_program_load(struct process *process)
     command[length] = 0;
     if (memchr(command, 0, length))
         return CAIRN_E_BAD_ARGUMENT;
-    int found;
+    struct process *made;
     uint8_t rights = process_slot(process, argument(process, CONTEXT_EBX))->rights;
-    struct process *made = programs_load_command((struct bank *)bank, rights, command, &found);
-    if (!made)
-        return found ? CAIRN_E_QUOTA : CAIRN_E_NOT_FOUND;
+    status = programs_load_command((struct bank *)bank, rights, command, &made);
+    if (status == LOADER_WAIT)
+        return SYSCALL_WAIT_FRAME;      /* nothing was left behind; it runs again */
+    if (status != CAIRN_OK)
+        return status;
     *to = capability_to(&made->object, CAIRN_RIGHTS_ALL);
     return CAIRN_OK;
 }
@@ -445,6 +448,26 @@ static const syscall_handler_t syscall_handlers[CAIRN_CALL_COUNT] = {
     [CAIRN_CONSOLE_WAIT] = call_foreground,
 };
 
+/*
+ * A call that failed because of the store: CAIRN_E_DAMAGED when a block it
+ * needed failed its check (the caller is named in the log), a wait for frames
+ * when an object stayed on disk for want of memory. A failed call has had no
+ * effect, so running it again is always safe.
+ */
+static int syscall_settle_store_trouble(struct process *process, int status)
+{
+    if (status == CAIRN_OK || process_current != process)
+        return status;
+    const struct objstore_damage *damage = objstore_operation_damage();
+    if (damage) {
+        klog(KLOG_INFO, "process %llu (%s): call %u needed OID %llu at block %u, which failed its "
+             "check on the disk: E_DAMAGED", (unsigned long long)process->object.oid, process->name,
+             argument(process, CONTEXT_EAX), (unsigned long long)damage->oid, damage->block);
+        return CAIRN_E_DAMAGED;
+    }
+    return objstore_operation_short_of_memory() ? SYSCALL_WAIT_FRAME : status;
+}
+
 void syscall_handle(struct process *process)
 {
     stats.system_calls++;
@@ -452,6 +475,7 @@ void syscall_handle(struct process *process)
     uint32_t number = argument(process, CONTEXT_EAX);
     syscall_handler_t handler = number < CAIRN_CALL_COUNT ? syscall_handlers[number] : NULL;
     int status = handler ? handler(process) : CAIRN_E_BAD_CALL;
+    status = syscall_settle_store_trouble(process, status);
     if (status == SYSCALL_WAIT_FRAME) {
         sched_block_call(process, BLOCK_FRAME);
         return;

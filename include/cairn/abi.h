@@ -85,6 +85,8 @@ enum cairn_status {
     CAIRN_E_EXISTS = 13,        /* something is already mapped there */
     CAIRN_E_NOT_DURABLE = 14,   /* SYNC: no store to write to, or the checkpoint failed */
     CAIRN_E_NOT_FOUND = 15,     /* no such program, or no process at that index */
+    CAIRN_E_DAMAGED = 16,       /* something the call needed failed its check on the disk
+                                   (the kernel log names its OID and block) */
 };
 
 /* Object types (also capability types). */

@@ -84,7 +84,8 @@ struct bank *bank_of(const struct object *object);
 
 /* Page. */
 struct page *page_create(void);
-/* The page's frame, allocated and zeroed on first use; 0 when no frame is free. */
+/* The page's frame, allocated and zeroed (or read from disk) on first use; 0 when no frame is
+ * free, or when its block failed its check (then objstore_operation_damage says which). */
 uint32_t page_frame(struct page *page);
 /*
  * The frame of a page about to be written: as page_frame, and if the

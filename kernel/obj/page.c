@@ -19,9 +19,12 @@ uint32_t page_frame(struct page *page)
     uint32_t frame = memory_frame_alloc();     /* evicts clean pages when it must */
     if (!frame)
         return 0;
-    if (page->disk_block)
-        objstore_read_page(page, frame);
-    else
+    if (page->disk_block) {
+        if (!objstore_read_page(page, frame)) {
+            memory_frame_free(frame);   /* damaged: objstore_operation_damage says which */
+            return 0;
+        }
+    } else
         memset(memory_physical_to_pointer(frame), 0, FRAME_SIZE);
     page->frame = frame;
     return frame;

@@ -1,6 +1,8 @@
 """Randomly corrupted real images in QEMU: bytes flipped, the file truncated, a segment zeroed.
 Each boot must restore the checkpoint cairn-img predicts and run on, or stop with a clear
-`cairn: fatal:` line and exit status 2: never a kernel fault, never a hang.
+`cairn: fatal:` line and exit status 2, or (an object that fails its check on first touch)
+stop only the process that touched it, with a line naming the OID and block: never a kernel
+fault, never a hang.
 
 CORRUPTION_BOOTS sets the number of boots (make test: 6; make soak: 200), CORRUPTION_SEED the seed.
 """
@@ -23,6 +25,9 @@ STATUS_FATAL = 2
 BOOT_SECONDS = 40
 COUNTER = re.compile(r"^counter: (\d+)$", re.M)
 FAULT = re.compile(r"panic|kernel fault|page fault|assert|general protection|triple", re.I)
+# A block that fails its check on first touch stops only the process that touched it (or fails
+# its call with E_DAMAGED), the kernel's line naming the OID and the block.
+DAMAGED = re.compile(r"^process \d+ \(\w+\): .*failed its check on the disk.*$", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +66,8 @@ def predicted_epoch(path):
 def boot_and_judge(workdir, path, expected):
     guest = Guest(workdir, "run=counter", disk=path, snapshot=True).start()
     try:
-        guest.expect(r"^(counter: \d+\n(.*\n)*counter: \d+\n(.*\n)*counter: \d+\n|cairn: fatal: .*$)",
-                     timeout=BOOT_SECONDS)
+        guest.expect(r"^(counter: \d+\n(.*\n)*counter: \d+\n(.*\n)*counter: \d+\n|cairn: fatal: .*$|"
+                     + DAMAGED.pattern[1:] + ")", timeout=BOOT_SECONDS)
         output = guest.output
         if "cairn: fatal:" in output:
             status = guest.wait_exit()
@@ -71,7 +76,8 @@ def boot_and_judge(workdir, path, expected):
     finally:
         guest.close()
     output = output[:output.rfind("\n") + 1]     # whole lines only: the kill cuts the last one
-    assert not FAULT.search(output), guest.describe()
+    damaged = DAMAGED.search(output)
+    assert not FAULT.search(DAMAGED.sub("", output)), guest.describe()
     restored = re.search(r"store: checkpoint epoch (\d+)", output)
     if expected is None:
         assert "cairn: fatal: cannot boot from the disk:" in output, guest.describe()
@@ -80,6 +86,10 @@ def boot_and_judge(workdir, path, expected):
     numbers = [int(n) for n in COUNTER.findall(output)]
     if "cairn: fatal: store:" in output:
         return "stopped"
+    if damaged:
+        assert re.search(r"^(error: )?store: OID \d+ at block \d+ failed its check", output, re.M), \
+            guest.describe()
+        return "process stopped"
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), guest.describe()
     return "resumed"
 

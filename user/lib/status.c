@@ -18,6 +18,7 @@ static const char *const status_names[] = {
     [CAIRN_E_EXISTS] = "E_EXISTS",
     [CAIRN_E_NOT_DURABLE] = "E_NOT_DURABLE",
     [CAIRN_E_NOT_FOUND] = "E_NOT_FOUND",
+    [CAIRN_E_DAMAGED] = "E_DAMAGED",
 };
 
 const char *status_name(uint32_t status)
