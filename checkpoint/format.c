@@ -272,16 +272,18 @@ uint32_t format_object_units(uint32_t type)
 
 uint32_t format_change_limit(const struct cairn_superblock *super)
 {
-    return super->segment_blocks * super->segment_count / 8;
+    return super->segment_blocks * super->segment_count / 16;
 }
 
 uint32_t format_store_capacity(const struct cairn_superblock *super)
 {
-    uint32_t log = super->segment_blocks * super->segment_count;
-    uint32_t reserve = (CAIRN_CLEANER_RESERVE_SEGMENTS + 1) * super->segment_blocks;
-    uint32_t map = 3 * (log / CAIRN_MAP_LEAF_ENTRIES + CAIRN_MAP_MAX_DEPTH + 4);
-    uint32_t kept = 2 * format_change_limit(super) + reserve + map;
-    return log > kept ? log - kept : 0;
+    uint64_t log = (uint64_t)super->segment_blocks * super->segment_count;
+    uint64_t reserve = (CAIRN_CLEANER_RESERVE_SEGMENTS + 1) * (uint64_t)super->segment_blocks;
+    uint64_t map = 3 * (log / CAIRN_MAP_LEAF_ENTRIES + CAIRN_MAP_MAX_DEPTH + 4);
+    uint64_t kept = 2 * (uint64_t)format_change_limit(super) + reserve + map;
+    /* A quarter of the rest stays garbage the cleaner need not copy: segments it cleans are
+     * then at most three quarters live, so cleaning frees room faster than it takes it. */
+    return log > kept ? (uint32_t)((log - kept) / 4 * 3) : 0;
 }
 
 /* Does the console's foreground name OIDs of the map, and both of them or neither? */

@@ -38,10 +38,12 @@ int format_check_root_fields(const struct cairn_root_record *root,
 
 /*
  * What a store of this geometry can hold. A checkpoint writes at most
- * format_change_limit blocks of changed objects (writers wait beyond it), so
- * the live objects, the two checkpoints the log keeps besides them, the
- * cleaner's free segments and the object map all fit when the live objects
- * take at most format_store_capacity blocks: the root bank's limit.
+ * format_change_limit blocks of changed objects, a sixteenth of the log
+ * (writers wait beyond it), so the live objects, the two checkpoints the log
+ * keeps besides them, the cleaner's free segments and the object map all fit,
+ * with a quarter of what is left for garbage the cleaner need not move, when
+ * the live objects take at most format_store_capacity blocks: the root bank's
+ * limit.
  */
 #define CAIRN_CLEANER_RESERVE_SEGMENTS 4u   /* = WRITER_FREE_RESERVE */
 /* Units (blocks) an object of type keeps in the store, charged to its bank: one, and three for

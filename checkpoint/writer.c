@@ -654,8 +654,12 @@ int writer_clean(struct writer *writer, uint32_t planned,
 {
     uint32_t room = writer_room_now(writer);
     uint32_t needed = planned + writer_leaf_count(writer) + WRITER_COMMIT_SLACK;
+    /* A segment cleaned now is free two commits later: keep room for two checkpoints the
+     * size of this one besides the reserve, or large checkpoints outrun the cleaner. */
+    uint32_t segment_blocks = writer->store->super.segment_blocks;
+    uint32_t reserve = WRITER_FREE_RESERVE + 2 * ((needed + segment_blocks - 1) / segment_blocks);
     int cleaned = 0;
-    while (writer_free_segments(writer) + (uint32_t)cleaned < WRITER_FREE_RESERVE &&
+    while (writer_free_segments(writer) + (uint32_t)cleaned < reserve &&
            cleaned < WRITER_VICTIMS_MAX) {
         int victim = writer_pick_victim(writer);
         if (victim < 0 || needed + writer->segment_live[victim] > room)

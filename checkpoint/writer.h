@@ -123,8 +123,9 @@ enum { WRITER_FREE_RESERVE = CAIRN_CLEANER_RESERVE_SEGMENTS, WRITER_VICTIMS_MAX 
  * one being written); relocate(oid) is called for every OID whose block lies
  * there, so that the caller rewrites those objects in this checkpoint, and map
  * leaves stored there are rewritten by the writer itself. Cleans victims (at
- * most WRITER_VICTIMS_MAX) while fewer than WRITER_FREE_RESERVE segments are
- * free, counting each victim as freed; returns how many were cleaned.
+ * most WRITER_VICTIMS_MAX) while fewer than WRITER_FREE_RESERVE segments, plus
+ * room for two checkpoints of planned blocks, are free, counting each victim
+ * as freed; returns how many were cleaned.
  * planned: the blocks the checkpoint will write besides the relocations (its
  * changed objects). A victim is taken only if its live blocks, with planned,
  * the map and WRITER_COMMIT_SLACK, still fit in the room the log has now:

@@ -60,7 +60,6 @@ enum {
     RELOCATIONS = WRITER_VICTIMS_MAX * CAIRN_DISK_SEGMENT_BLOCKS,
     PAGES_PER_MIB = 256,
     SLICE_BLOCKS = 1024,        /* at most about this many blocks (4 MiB) in one slice */
-    CHANGE_HEADROOM = 64,       /* a checkpoint starts this many changes before the limit */
 };
 
 uint32_t ckpt_count, ckpt_blocks, ckpt_copies;
@@ -945,8 +944,6 @@ static int ckpt_due(void)
     }
     if (config.ckpt_dirty_mib && dirty_pages >= (uint32_t)config.ckpt_dirty_mib * PAGES_PER_MIB)
         return 1;
-    if (!ckpt_change_room(CHANGE_HEADROOM))
-        return 1;       /* near the change limit: take them before writers have to wait */
     return sched_frame_waiting() && dirty_pages > 0;
 }
 

@@ -19,6 +19,7 @@
  * wrong (a crafted image): the next pass frees them regardless, saying so.
  */
 #include <stddef.h>
+#include <arch/platform.h>
 #include <cairn/disk_format.h>
 #include <kernel/ckpt.h>
 #include <kernel/klog.h>
@@ -26,6 +27,7 @@
 #include <kernel/object.h>
 #include <kernel/reclaim.h>
 #include <kernel/syscall.h>
+#include <kernel/time.h>
 
 enum { STEP_OIDS = 1024, STEP_DESTROYS = 64 };
 
@@ -36,6 +38,10 @@ static uint32_t scan_next = 1;          /* the next OID the pass visits */
 static int pass_progress;               /* this pass destroyed or freed something */
 static int pass_blocked;                /* this pass could not load an object (memory) */
 static int pass_force;                  /* free doomed banks whatever their counts say */
+/* Since the list was last empty, for the debug line when it empties again (make bench): */
+static uint64_t busy_since_ns;          /* monotonic time the first bank was listed */
+static uint64_t longest_step_cycles;    /* the longest reclaim_step, in CPU cycles */
+static uint32_t objects_before, banks_before;   /* reclaim_objects, reclaim_banks then */
 
 static int reclaim_listed(uint64_t oid)
 {
@@ -45,6 +51,15 @@ static int reclaim_listed(uint64_t oid)
     return 0;
 }
 
+/* Nothing is left to reclaim: one debug line (loglevel=3) with what it took. */
+static void reclaim_report_done(void)
+{
+    klog(KLOG_DEBUG, "reclaim: done: %u objects and %u banks in %llu ms; the longest step took "
+         "%llu cycles", reclaim_objects - objects_before, reclaim_banks - banks_before,
+         (unsigned long long)((time_monotonic_nanoseconds() - busy_since_ns) / 1000000),
+         (unsigned long long)longest_step_cycles);
+}
+
 static void reclaim_unlist(uint64_t oid)
 {
     for (uint32_t i = 0; i < reclaim_dying_count; i++) {
@@ -52,9 +67,18 @@ static void reclaim_unlist(uint64_t oid)
             continue;
         for (uint32_t j = i + 1; j < reclaim_dying_count; j++)
             dying[j - 1] = dying[j];
-        reclaim_dying_count--;
+        if (--reclaim_dying_count == 0)
+            reclaim_report_done();
         return;
     }
+}
+
+static void reclaim_note_busy(void)
+{
+    busy_since_ns = time_monotonic_nanoseconds();
+    longest_step_cycles = 0;
+    objects_before = reclaim_objects;
+    banks_before = reclaim_banks;
 }
 
 /* Is the bank (oid, version), or one above it, listed? */
@@ -110,6 +134,8 @@ void reclaim_start(struct bank *bank)
              "reclaimed", (unsigned long long)bank->object.oid, reclaim_dying_count);
         return;         /* reclaim_check_start refuses this before any call's commit point */
     }
+    if (reclaim_dying_count == 0)
+        reclaim_note_busy();
     dying[reclaim_dying_count++] = (uint32_t)bank->object.oid;
     pass_progress = 1;      /* a pass begun before it is no proof that its counts are wrong */
     space_flush_all_hardware();     /* no mapping of a doomed page outlives this call */
@@ -166,10 +192,9 @@ static void reclaim_end_pass(void)
     scan_next = 1;
 }
 
-void reclaim_step(void)
+/* Visits up to STEP_OIDS OIDs, destroying up to STEP_DESTROYS objects. */
+static void reclaim_visit_some(void)
 {
-    if (!reclaim_dying_count || !ckpt_stored_entries_ready())
-        return;
     uint32_t destroyed = 0;
     for (uint32_t visited = 0; visited < STEP_OIDS && destroyed < STEP_DESTROYS; visited++) {
         if (scan_next >= object_oid_limit()) {
@@ -180,6 +205,17 @@ void reclaim_step(void)
         if (object)
             destroyed += (uint32_t)reclaim_destroy(object);
     }
+}
+
+void reclaim_step(void)
+{
+    if (!reclaim_dying_count || !ckpt_stored_entries_ready())
+        return;
+    uint64_t started = platform_cycles();
+    reclaim_visit_some();
+    uint64_t took = platform_cycles() - started;
+    if (took > longest_step_cycles)
+        longest_step_cycles = took;
 }
 
 void reclaim_save(struct cairn_root_record *root)
@@ -194,6 +230,7 @@ void reclaim_resume(const struct cairn_root_record *root)
     reclaim_dying_count = root->dying_count;
     for (uint32_t i = 0; i < reclaim_dying_count; i++)
         dying[i] = root->dying_banks[i];
+    reclaim_note_busy();
     if (reclaim_dying_count)
         klog(KLOG_INFO, "reclaim: %u destroyed bank%s still being reclaimed; going on",
              reclaim_dying_count, reclaim_dying_count == 1 ? " is" : "s are");

@@ -15,6 +15,16 @@
  * and no pending write may touch a block either of them needs. Each
  * checkpoint also holds up to three blocks of console output (as the kernel's
  * held program output), checked the same way.
+ *
+ * Banks: OIDs 1..BANKS are Banks (1 the root), forming trees up to three
+ * deep; every Page names the bank that made it, and each bank's record counts
+ * its objects and the units below it. Banks are destroyed now and then: the
+ * root record lists them, and the workload reclaims their trees a few objects
+ * a checkpoint, as kernel/reclaim.c does. At every cut the recovered
+ * checkpoint must hold exactly the model's banks, owners, counts and list of
+ * banks being reclaimed; no object may name a bank that is gone (nothing of a
+ * finished reclaim survives); and each bank's counts must equal what the map
+ * says it and its sub-banks hold.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +40,7 @@ enum {
     SEGMENT_BLOCKS = 32, SEGMENTS = 16, LOG_START = CAIRN_DISK_LOG_START,
     DEVICE_BLOCKS = LOG_START + SEGMENT_BLOCKS * SEGMENTS,
     OBJECTS = 250, HOT_OBJECTS = 40, CHECKPOINTS = 600, MAX_OPERATIONS = 20000,
+    BANKS = 20, ROOT_BANK = 1, BANK_DEPTH_MAX = 3, RECLAIM_STEP = 8, FIRST_PAGE = BANKS + 1,
 };
 
 struct operation {
@@ -87,7 +98,20 @@ static void ram_init(struct ram_device *ram, uint8_t *blocks, struct operation *
 
 /* The model: what each committed epoch holds, per OID (0 = free, else the epoch written). */
 static uint32_t model[CHECKPOINTS + 2][OBJECTS + 1];
-static uint32_t current[OBJECTS + 1];
+static uint32_t current[OBJECTS + 1];   /* a Page's version (0: free); banks: see below */
+
+/* A Bank of the workload: version 0 when there is none at its OID. */
+struct bank_model {
+    uint32_t version, parent, objects, used, depth;
+    uint8_t dirty;              /* its record must be written by this checkpoint */
+};
+static struct bank_model banks[BANKS + 1];
+static uint8_t owner_of[OBJECTS + 1];   /* the bank that made each live Page */
+static uint32_t dying[CAIRN_DISK_DYING_BANKS], dying_count;
+static struct bank_model model_banks[CHECKPOINTS + 2][BANKS + 1];
+static uint8_t model_owner[CHECKPOINTS + 2][OBJECTS + 1];
+static uint32_t model_dying[CHECKPOINTS + 2][CAIRN_DISK_DYING_BANKS];
+static uint32_t model_dying_count[CHECKPOINTS + 2];
 static uint64_t commit_epoch_at_op[MAX_OPERATIONS];    /* epoch durable after op i */
 
 static void object_block(uint8_t *block, uint32_t oid, uint32_t written)
@@ -143,29 +167,174 @@ static void relocate(uint64_t oid, void *data)
 
 static uint8_t block_buffer[BLOCK_SIZE] __attribute__((aligned(16)));
 
+static int bank_listed(uint32_t bank)
+{
+    for (uint32_t i = 0; i < dying_count; i++)
+        if (dying[i] == bank)
+            return 1;
+    return 0;
+}
+
+/* Is bank, or one above it, being reclaimed? */
+static int bank_doomed(uint32_t bank)
+{
+    for (uint32_t steps = 0; bank && steps <= BANK_DEPTH_MAX; steps++, bank = banks[bank].parent)
+        if (bank_listed(bank))
+            return 1;
+    return 0;
+}
+
+/* Adds units (or, negative, takes them back) to bank and every bank above it. */
+static void bank_account(uint32_t bank, int units)
+{
+    for (; bank; bank = banks[bank].parent) {
+        banks[bank].used = (uint32_t)((int)banks[bank].used + units);
+        banks[bank].dirty = 1;
+    }
+}
+
+static void bank_charge(uint32_t bank)
+{
+    banks[bank].objects++;
+    bank_account(bank, 1);
+}
+
+static void bank_refund(uint32_t bank)
+{
+    banks[bank].objects--;
+    bank_account(bank, -1);
+}
+
+/* A live bank nothing is reclaiming, below BANK_DEPTH_MAX when deeper is asked for. */
+static uint32_t bank_pick(unsigned *seed, int for_a_bank)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        uint32_t bank = 1 + (uint32_t)rand_r(seed) % BANKS;
+        if (banks[bank].version && !bank_doomed(bank) &&
+            (!for_a_bank || banks[bank].depth < BANK_DEPTH_MAX))
+            return bank;
+    }
+    return ROOT_BANK;
+}
+
+/* Now and then a bank is destroyed (listed) and a free bank OID gets a new bank. */
+static void bank_events(uint32_t epoch, unsigned *seed)
+{
+    if (epoch == 2)
+        banks[ROOT_BANK] = (struct bank_model){ .version = epoch, .dirty = 1 };
+    uint32_t victim = 2 + (uint32_t)rand_r(seed) % (BANKS - 1);
+    if (rand_r(seed) % 6 == 0 && banks[victim].version && !bank_doomed(victim) &&
+        dying_count < CAIRN_DISK_DYING_BANKS)
+        dying[dying_count++] = victim;
+    for (uint32_t bank = 2; bank <= BANKS; bank++) {
+        if (banks[bank].version || rand_r(seed) % 10)
+            continue;
+        uint32_t parent = bank_pick(seed, 1);
+        banks[bank] = (struct bank_model){ .version = epoch, .parent = parent,
+                                           .depth = banks[parent].depth + 1, .dirty = 1 };
+        bank_charge(parent);
+    }
+}
+
+/* Frees a bank that made nothing still live; it leaves the list if it was on it. */
+static uint32_t banks_reclaimed;
+
+static void bank_free(uint32_t bank, uint32_t epoch)
+{
+    banks_reclaimed++;
+    for (uint32_t i = 0; i < dying_count; i++)
+        if (dying[i] == bank) {
+            memmove(&dying[i], &dying[i + 1], (dying_count - i - 1) * sizeof(dying[0]));
+            dying_count--;
+            break;
+        }
+    bank_refund(banks[bank].parent);
+    banks[bank] = (struct bank_model){ 0 };
+    writer_put_entry(&writer, bank, epoch, CAIRN_TYPE_NONE);
+}
+
+/* A few doomed objects go: Pages first, then banks that made nothing still live. */
+static void reclaim_step(uint32_t epoch)
+{
+    uint32_t done = 0;
+    for (uint32_t oid = FIRST_PAGE; oid <= OBJECTS && done < RECLAIM_STEP; oid++) {
+        if (!current[oid] || !bank_doomed(owner_of[oid]))
+            continue;
+        bank_refund(owner_of[oid]);
+        current[oid] = 0;
+        writer_put_entry(&writer, oid, epoch, CAIRN_TYPE_NONE);
+        done++;
+    }
+    for (uint32_t bank = 2; bank <= BANKS && done < RECLAIM_STEP; bank++)
+        if (banks[bank].version && bank_doomed(bank) && banks[bank].objects == 0) {
+            bank_free(bank, epoch);
+            done++;
+        }
+}
+
+/* Writes the record of every bank whose counts changed (or that the cleaner moves). */
+static int banks_write(void)
+{
+    static struct cairn_object_record record;
+    for (uint32_t bank = 1; bank <= BANKS; bank++) {
+        const struct bank_model *b = &banks[bank];
+        if (!b->version || !(b->dirty || relocated[bank]))
+            continue;
+        memset(&record, 0, sizeof(record));
+        record.oid = bank;
+        record.version = b->version;
+        record.type = CAIRN_TYPE_BANK;
+        record.bank = b->parent;
+        record.bank_version = b->parent ? banks[b->parent].version : 0;
+        record.bank_limit = CAIRN_BANK_UNLIMITED;
+        record.bank_used = b->used;
+        record.bank_objects = b->objects;
+        record.bank_depth = b->depth;
+        if (writer_put_object(&writer, bank, b->version, CAIRN_TYPE_BANK, 0, &record, 1) !=
+            STORE_OK)
+            return 0;
+        writer_set_owner(&writer, bank, (uint32_t)record.bank, record.bank_version);
+        banks[bank].dirty = 0;
+    }
+    return 1;
+}
+
 /* One checkpoint of the workload: rewrites, frees and relocations, then commit. */
 static int workload_checkpoint(uint32_t epoch, unsigned *seed)
 {
     memset(relocated, 0, OBJECTS + 1);
     /* The hot set and about one in 60 of the rest change each checkpoint. */
-    writer_clean(&writer, HOT_OBJECTS / 2 + OBJECTS / 30 + CONSOLE_MAX / BLOCK_SIZE, relocate,
-                 NULL);
+    writer_clean(&writer, HOT_OBJECTS / 2 + OBJECTS / 30 + CONSOLE_MAX / BLOCK_SIZE + BANKS / 2,
+                 relocate, NULL);
     writer_begin(&writer);
-    for (uint32_t oid = 1; oid <= OBJECTS; oid++) {
+    bank_events(epoch, seed);
+    reclaim_step(epoch);
+    for (uint32_t oid = FIRST_PAGE; oid <= OBJECTS; oid++) {
         /* A hot set changes often; the rest is written once and then rarely, so the
-         * cleaner has to move it to keep segments free. */
-        int change = epoch == 2 || rand_r(seed) % (oid <= HOT_OBJECTS ? 2 : 60) == 0;
+         * cleaner has to move it to keep segments free. A doomed page is unreachable:
+         * nobody writes it, and only the reclaim frees it. */
+        int change = epoch == 2 || rand_r(seed) % (oid < FIRST_PAGE + HOT_OBJECTS ? 2 : 60) == 0;
+        if (current[oid] && bank_doomed(owner_of[oid]))
+            change = 0;
         if (change && current[oid] && rand_r(seed) % 5 == 0) {
+            bank_refund(owner_of[oid]);
             current[oid] = 0;
             writer_put_entry(&writer, oid, epoch, CAIRN_TYPE_NONE);
             continue;
+        }
+        if (change && !current[oid]) {
+            owner_of[oid] = (uint8_t)bank_pick(seed, 0);
+            bank_charge(owner_of[oid]);
         }
         if (change)
             current[oid] = epoch;
         if (change || (relocated[oid] && current[oid])) {
             object_block(block_buffer, oid, current[oid]);
-            if (writer_put_object(&writer, oid, current[oid], CAIRN_TYPE_PAGE, 0, block_buffer,
-                                  0) != STORE_OK) {
+            int status = writer_put_object(&writer, oid, current[oid], CAIRN_TYPE_PAGE, 0,
+                                           block_buffer, 0);
+            if (status == STORE_OK)
+                writer_set_owner(&writer, oid, owner_of[oid], banks[owner_of[oid]].version);
+            if (status != STORE_OK) {
                 printf("    epoch %u: %s (free segments %u)\n", epoch, writer.error,
                        writer_free_segments(&writer));
                 for (uint32_t s = 0; s < SEGMENTS; s++)
@@ -175,8 +344,15 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
             }
         }
     }
+    if (!banks_write()) {
+        printf("    epoch %u: %s\n", epoch, writer.error);
+        return 0;
+    }
     static struct cairn_root_record root;
     root = writer.store->root;
+    root.dying_count = dying_count;
+    memset(root.dying_banks, 0, sizeof(root.dying_banks));
+    memcpy(root.dying_banks, dying, dying_count * sizeof(dying[0]));
     memset(&root.console, 0, sizeof(root.console));
     root.console.position = (uint64_t)epoch * CONSOLE_MAX;
     root.console.length = console_length(epoch);
@@ -201,6 +377,98 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
         return 0;
     }
     memcpy(model[epoch], current, sizeof(current));
+    memcpy(model_banks[epoch], banks, sizeof(banks));
+    memcpy(model_owner[epoch], owner_of, sizeof(owner_of));
+    memcpy(model_dying[epoch], dying, sizeof(dying));
+    model_dying_count[epoch] = dying_count;
+    return 1;
+}
+
+/* The banks of checkpoint epoch as the model has them: versions, owners, counts, the list. */
+static int banks_match(struct store *store, uint64_t epoch, char *why)
+{
+    static struct cairn_object_record record;
+    const struct bank_model *model_bank = model_banks[epoch];
+    if (store->root.dying_count != model_dying_count[epoch] ||
+        memcmp(store->root.dying_banks, model_dying[epoch],
+               model_dying_count[epoch] * sizeof(uint32_t)) != 0) {
+        sprintf(why, "epoch %llu lists %u banks being reclaimed, the model %u",
+                (unsigned long long)epoch, store->root.dying_count, model_dying_count[epoch]);
+        return 0;
+    }
+    for (uint32_t bank = 1; bank <= BANKS; bank++) {
+        struct cairn_map_entry entry = { 0 };
+        const struct bank_model *b = &model_bank[bank];
+        if (bank < store->root.oid_limit && store_lookup(store, bank, &entry) != STORE_OK) {
+            sprintf(why, "epoch %llu bank %u: %s", (unsigned long long)epoch, bank, store->error);
+            return 0;
+        }
+        if (!b->version) {
+            if (entry.type != CAIRN_TYPE_NONE) {
+                sprintf(why, "epoch %llu: bank %u should be gone", (unsigned long long)epoch, bank);
+                return 0;
+            }
+            continue;
+        }
+        if (entry.type != CAIRN_TYPE_BANK || entry.version != b->version ||
+            entry.bank != b->parent ||
+            entry.bank_version != (b->parent ? model_bank[b->parent].version : 0) ||
+            store_read_record(store, bank, &entry, &record) != STORE_OK ||
+            record.bank_objects != b->objects || record.bank_used != b->used) {
+            sprintf(why, "epoch %llu: bank %u is not as the model has it (%s)",
+                    (unsigned long long)epoch, bank, store->error);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * The store's own accounting, without the model: every live object names a
+ * live bank, and each bank's record counts what the map says it made, its
+ * units those and its sub-banks'.
+ */
+static int accounting_matches(struct store *store, uint64_t epoch, char *why)
+{
+    static struct cairn_object_record record;
+    uint32_t made[BANKS + 1] = { 0 }, used[BANKS + 1] = { 0 }, said_used[BANKS + 1] = { 0 };
+    uint32_t said_objects[BANKS + 1] = { 0 }, parent[BANKS + 1] = { 0 }, version[BANKS + 1] = { 0 };
+    uint32_t limit = store->root.oid_limit > OBJECTS + 1 ? OBJECTS + 1 : (uint32_t)store->root.oid_limit;
+    for (uint32_t bank = 1; bank <= BANKS && bank < limit; bank++) {
+        struct cairn_map_entry entry;
+        if (store_lookup(store, bank, &entry) != STORE_OK || entry.type != CAIRN_TYPE_BANK)
+            continue;
+        if (store_read_record(store, bank, &entry, &record) != STORE_OK)
+            return 0;
+        version[bank] = entry.version;
+        parent[bank] = entry.bank;
+        said_used[bank] = record.bank_used;
+        said_objects[bank] = record.bank_objects;
+    }
+    for (uint32_t oid = 1; oid < limit; oid++) {
+        struct cairn_map_entry entry;
+        if (store_lookup(store, oid, &entry) != STORE_OK || entry.type == CAIRN_TYPE_NONE ||
+            !entry.bank)
+            continue;
+        if (entry.bank > BANKS || !version[entry.bank] || version[entry.bank] != entry.bank_version) {
+            sprintf(why, "epoch %llu: OID %u names bank %u, which is gone",
+                    (unsigned long long)epoch, oid, entry.bank);
+            return 0;
+        }
+        made[entry.bank]++;
+    }
+    for (uint32_t bank = 1; bank <= BANKS; bank++)
+        used[bank] = made[bank];
+    for (uint32_t bank = 1; bank <= BANKS; bank++)
+        if (version[bank] && parent[bank] && parent[bank] <= BANKS)
+            used[parent[bank]] += said_used[bank];
+    for (uint32_t bank = 1; bank <= BANKS; bank++)
+        if (version[bank] && (said_objects[bank] != made[bank] || said_used[bank] != used[bank])) {
+            sprintf(why, "epoch %llu: bank %u says %u objects and %u units; the map has %u and %u",
+                    (unsigned long long)epoch, bank, said_objects[bank], said_used[bank],
+                    made[bank], used[bank]);
+            return 0;
+        }
     return 1;
 }
 
@@ -223,7 +491,9 @@ static int checkpoint_matches(struct store *store, uint64_t epoch, char *why)
             return 0;
         }
     }
-    for (uint32_t oid = 1; oid <= OBJECTS && epoch > 1; oid++) {
+    if (epoch > 1 && (!banks_match(store, epoch, why) || !accounting_matches(store, epoch, why)))
+        return 0;
+    for (uint32_t oid = FIRST_PAGE; oid <= OBJECTS && epoch > 1; oid++) {
         struct cairn_map_entry entry;
         uint32_t written = model[epoch][oid];
         if (oid >= store->root.oid_limit) {
@@ -246,7 +516,9 @@ static int checkpoint_matches(struct store *store, uint64_t epoch, char *why)
             continue;
         }
         object_block(block_buffer, oid, written);
+        uint32_t owner = model_owner[epoch][oid];
         if (entry.type != CAIRN_TYPE_PAGE || entry.version != written ||
+            entry.bank != owner || entry.bank_version != model_banks[epoch][owner].version ||
             memcmp(data, block_buffer, BLOCK_SIZE) != 0) {
             sprintf(why, "epoch %llu OID %u holds the wrong data or version",
                     (unsigned long long)epoch, oid);
@@ -425,6 +697,7 @@ UNIT_TEST(crash_points_recover_a_committed_checkpoint)
     }
     UNIT_EXPECT(write_requests >= 2000);
     UNIT_EXPECT(writer.segments_cleaned > 0);
+    UNIT_EXPECT(banks_reclaimed > 10);      /* the workload did destroy trees of banks */
 
     /*
      * Every cut point k (after k operations), with dropped and torn pending
@@ -502,9 +775,10 @@ UNIT_TEST(crash_points_recover_a_committed_checkpoint)
     }
     printf("    %u crash states (%u with a torn write; %u recovered, the rest change no block "
            "that recovery reads) from %u operations: %u write requests, %u blocks, "
-           "%u checkpoints, %u segments cleaned; at most %u writes pending a flush\n",
-           states, torn_states, recovered, ram.logged, write_requests, written_blocks,
-           CHECKPOINTS, writer.segments_cleaned, most_pending);
+           "%u checkpoints, %u segments cleaned, %u destroyed banks reclaimed; at most %u "
+           "writes pending a flush\n", states, torn_states, recovered, ram.logged,
+           write_requests, written_blocks, CHECKPOINTS, writer.segments_cleaned,
+           banks_reclaimed, most_pending);
     UNIT_EXPECT(failures == 0);
     UNIT_EXPECT(torn_states > 0);
     for (uint32_t i = 0; i < ram.logged; i++)

@@ -10,7 +10,9 @@
  * for a checkpoint to clean some pages, or answer a status, but the kernel
  * goes on. Last, every page written is read back and checked. Prints
  * "loadfull: load answered STATUS after N restarts", "loadfull: full: ..."
- * and "loadfull: ok, N pages checked" (or a FAILED line).
+ * and "loadfull: ok, N pages checked" (or a FAILED line). Then it waits for
+ * the program it started to end: the program lives in a bank below this
+ * one's, which would go with this process.
  */
 enum { WORDS_PER_PAGE = CAIRN_PAGE_SIZE / sizeof(uint32_t), FULL_FRAMES = 8, SLOT_LOADED = 8 };
 
@@ -70,6 +72,16 @@ static int loadfull_check(volatile uint32_t *memory, uint32_t pages)
     return 1;
 }
 
+/* Is a process of that name listed and not stopped by a fault? */
+static int program_running(const char *name)
+{
+    struct cairn_process_info info;
+    for (uint32_t i = 0; cairn_process_info(i, &info) == CAIRN_OK; i++)
+        if (strncmp(info.name, name, sizeof(info.name)) == 0 && info.state != 4)
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char command[64];
@@ -86,5 +98,7 @@ int main(int argc, char **argv)
     if (!loadfull_check(memory, pages))
         return 1;
     printf("loadfull: ok, %u pages checked\n", pages);
+    while (program_running(argc > 1 ? argv[1] : "counter"))
+        clock_sleep_ns(50 * NS_PER_MS);
     return 0;
 }
