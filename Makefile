@@ -7,7 +7,8 @@
 #   make bench    benchmark figures (null call, IPC round trip, disk, page-in)
 #   make demo     a scripted tour: programs survive two power cuts, with figures (tools/demo)
 #   make soak     500 power cuts of one running system, kv under 100 cuts, the system-call
-#                 torture (1,000,000 calls across cuts) and 200 boots of corrupted images
+#                 torture (1,000,000 calls across cuts), 200 boots of corrupted images and
+#                 5,000 runs of a short program from the shell (nothing left behind)
 #   make crashtest  crash states from a recorded run: at least 10,000 explored, a sample booted
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make clean    remove build/
@@ -221,10 +222,12 @@ demo: all
 
 # Long runs: 500 boots of one image running counter and pingpong, each killed at a random
 # moment; kv under 100 cut boots; fuzz's 1,000,000 calls across 10 cuts; 200 boots of randomly
-# corrupted images. All run; any failing fails soak. `make soak SOAK_CYCLES=30 SOAK_KV_CYCLES=10`
+# corrupted images; 5,000 runs of a short program from the shell, with memory and the store
+# flat. All run; any failing fails soak. `make soak SOAK_CYCLES=30 SOAK_KV_CYCLES=10`
 # is a short check.
 SOAK_CYCLES ?= 500
 SOAK_KV_CYCLES ?= 100
+SOAK_BANK_RUNS ?= 5000
 
 soak: all
 	@status=0; \
@@ -236,6 +239,9 @@ soak: all
 		--basetemp=$(BUILD)/pytest-soak tests/qemu/test_torture.py || status=1; \
 	CORRUPTION_BOOTS=200 $(PYTHON) -m pytest -p no:cacheprovider -q -s \
 		--basetemp=$(BUILD)/pytest-soak tests/qemu/test_corruption.py || status=1; \
+	CAIRN_BANK_RUNS=$(SOAK_BANK_RUNS) $(PYTHON) -m pytest -p no:cacheprovider -q -s \
+		--basetemp=$(BUILD)/pytest-soak \
+		tests/qemu/test_banks.py::test_programs_that_end_leave_nothing_behind || status=1; \
 	exit $$status
 
 # libFuzzer targets (clang) for everything that reads an image; seeds in tests/fuzz/corpus/.
