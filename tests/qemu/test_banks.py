@@ -164,3 +164,11 @@ def test_kill_takes_every_process_of_a_job(tmp_path, boot, program):
         raise AssertionError("no helper process of %s: %s" % (name, guest.describe()))
     command(guest, "kill 1", r"kill: \[1\] %s: OK$" % program)
     wait_for_jobs(guest, [name])
+
+
+def test_a_program_load_gives_no_more_rights_on_a_bank_than_were_paid(boot):
+    """Issue 15, item 2: the embryo's bank capability carries only the payer's rights."""
+    guest = boot(cmdline="run=hostile-bank-rights")
+    line = guest.expect(r"^hostile-bank-rights: (refused|FAILED).*$", timeout=30)
+    assert line.group(1) == "refused", guest.describe()
+    assert "E_NO_RIGHTS" in line.group(0), guest.describe()
