@@ -27,7 +27,6 @@
 #include <kernel/object.h>
 #include <kernel/reclaim.h>
 #include <kernel/syscall.h>
-#include <kernel/time.h>
 
 enum { STEP_OIDS = 1024, STEP_DESTROYS = 64 };
 
@@ -39,7 +38,7 @@ static int pass_progress;               /* this pass destroyed or freed somethin
 static int pass_blocked;                /* this pass could not load an object (memory) */
 static int pass_force;                  /* free doomed banks whatever their counts say */
 /* Since the list was last empty, for the debug line when it empties again (make bench): */
-static uint64_t busy_since_ns;          /* monotonic time the first bank was listed */
+static uint64_t busy_since_cycles;      /* CPU cycles when the first bank was listed */
 static uint64_t longest_step_cycles;    /* the longest reclaim_step, in CPU cycles */
 static uint32_t objects_before, banks_before;   /* reclaim_objects, reclaim_banks then */
 
@@ -54,9 +53,9 @@ static int reclaim_listed(uint64_t oid)
 /* Nothing is left to reclaim: one debug line (loglevel=3) with what it took. */
 static void reclaim_report_done(void)
 {
-    klog(KLOG_DEBUG, "reclaim: done: %u objects and %u banks in %llu ms; the longest step took "
-         "%llu cycles", reclaim_objects - objects_before, reclaim_banks - banks_before,
-         (unsigned long long)((time_monotonic_nanoseconds() - busy_since_ns) / 1000000),
+    klog(KLOG_DEBUG, "reclaim: done: %u objects and %u banks in %llu cycles; the longest step "
+         "took %llu cycles", reclaim_objects - objects_before, reclaim_banks - banks_before,
+         (unsigned long long)(platform_cycles() - busy_since_cycles),
          (unsigned long long)longest_step_cycles);
 }
 
@@ -75,7 +74,7 @@ static void reclaim_unlist(uint64_t oid)
 
 static void reclaim_note_busy(void)
 {
-    busy_since_ns = time_monotonic_nanoseconds();
+    busy_since_cycles = platform_cycles();
     longest_step_cycles = 0;
     objects_before = reclaim_objects;
     banks_before = reclaim_banks;
@@ -115,10 +114,11 @@ int reclaim_check_start(struct bank *bank)
 /* A bank that made nothing still live: freed, its unit back to the bank above. */
 static void reclaim_free_bank(struct bank *bank)
 {
-    reclaim_unlist(bank->object.oid);
-    bank_refund(&bank->object);
-    object_free(&bank->object);
     reclaim_banks++;
+    bank_refund(&bank->object);
+    uint64_t oid = bank->object.oid;
+    object_free(&bank->object);
+    reclaim_unlist(oid);
 }
 
 void reclaim_start(struct bank *bank)
