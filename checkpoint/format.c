@@ -90,6 +90,9 @@ int format_check_superblock(const struct cairn_superblock *super, uint32_t block
     else if (super->log_start < CAIRN_DISK_LOG_START || super->segment_blocks == 0 ||
              log_end > super->device_blocks)
         problem = "has a log outside the image";
+    else if (super->segment_blocks > CAIRN_DISK_SEGMENT_BLOCKS)
+        problem = "has segments of more than 256 blocks (the cleaner moves at most four of "
+                  "256 blocks a checkpoint)";
     else if (super->device_blocks > device_blocks)
         problem = "describes an image larger than this disk (truncated image?)";
     else if (super->root.block < super->log_start || super->root.block >= log_end)
@@ -346,6 +349,13 @@ int format_check_root(const struct cairn_root_record *root, const struct cairn_s
     return format_check_root_fields(root, super, why, why_size);
 }
 
+/* The MXCSR of a Process record's fxsave image (bytes 24..27). */
+static uint32_t format_record_mxcsr(const struct cairn_object_record *record)
+{
+    const uint8_t *at = record->context.fpu + 24;
+    return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
+}
+
 int format_check_process_record(const struct cairn_object_record *record, char *why,
                                 size_t why_size)
 {
@@ -356,6 +366,8 @@ int format_check_process_record(const struct cairn_object_record *record, char *
         problem = "an impossible priority";
     else if (record->receive_slot != CAIRN_NO_SLOT && record->receive_slot >= CAIRN_CLIST_SLOTS)
         problem = "a receive slot beyond its c-list";
+    else if (format_record_mxcsr(record) & CAIRN_DISK_MXCSR_RESERVED)
+        problem = "an FPU state with reserved MXCSR bits set";
     if (problem) {
         format_print(why, why_size, "process OID %llu at block %u has %s",
                      (unsigned long long)record->oid, record->header.block, problem);

@@ -190,8 +190,11 @@ static void programs_load_listed(uint32_t oid, void *data)
     if (store_lookup(objstore, oid, &entry) != STORE_OK || entry.type != CAIRN_TYPE_PROCESS)
         fatal("store: process %u of the run list: %s", oid,
               objstore->error[0] ? objstore->error : "not a Process");
-    if (!object_lookup(oid, entry.version))
-        fatal("store: process OID %u could not be loaded", oid);
+    if (!object_lookup(oid, entry.version)) {
+        klog(KLOG_ERROR, "store: process OID %u of the run list could not be loaded (see above); "
+             "it does not resume, the others do", oid);
+        return;
+    }
     (*listed)++;
 }
 

@@ -11,6 +11,7 @@ MAP_ENTRY = struct.Struct("<IIIIIBB")     # block, crc32c, version, bank, bank_v
 ROOT_PROCESSES = HEADER.size + 64 + 16 + 32 * 32     # offset of processes[] in the root record
 RECORD_STATE = HEADER.size + 32 + 552 + 16 + 1024    # offset of a process record's state byte
 RECORD_CLIST = HEADER.size + 32 + 552 + 16           # offset of its c-list
+RECORD_MXCSR = HEADER.size + 32 + 40 + 24            # the MXCSR in its fxsave image
 
 
 def make_counter_image(workdir, path, lines=30, cmdline="run=counter"):

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from image_tools import BLOCK, ROOT, crc32c
-from real_image import RECORD_CLIST, RECORD_STATE, LiveImage, make_counter_image
+from real_image import RECORD_CLIST, RECORD_MXCSR, RECORD_STATE, LiveImage, make_counter_image
 
 CAIRN_IMG = ROOT / "build" / "cairn-img"
 TYPE_PROCESS, TYPE_ENDPOINT, TYPE_PAGE, TYPE_SPACE, TYPE_BANK = 1, 2, 3, 4, 5
@@ -161,6 +161,15 @@ def damage_process_state(image):
     return "process OID %d at block %d has an impossible state" % (oid, image.entry(oid)[0])
 
 
+def damage_process_mxcsr(image):
+    """Issue 15, item 5: a crafted FPU state that passes every CRC."""
+    oid = image.oids_of_type(TYPE_PROCESS)[0]
+    image.data[image.entry(oid)[0] * BLOCK + RECORD_MXCSR + 2] |= 1     # MXCSR bit 16
+    image.reseal_object(oid)
+    return "process OID %d at block %d has an FPU state with reserved MXCSR bits set" % (
+        oid, image.entry(oid)[0])
+
+
 def damage_capability_type(image):
     oid = image.oids_of_type(TYPE_PROCESS)[0]
     page = image.oids_of_type(TYPE_PAGE)[0]
@@ -209,7 +218,7 @@ def damage_previous_object(image):
 
 PLANTED = [damage_page, damage_process_record, damage_map_leaf, damage_entry_type,
            damage_shared_block, damage_entry_past_limit, damage_free_with_block,
-           damage_process_state, damage_capability_type, damage_run_list, damage_log_head,
+           damage_process_state, damage_process_mxcsr, damage_capability_type, damage_run_list, damage_log_head,
            damage_previous_checkpoint, damage_previous_object]
 
 

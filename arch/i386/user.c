@@ -22,6 +22,10 @@ enum {
 
 /* The FPU state every new process starts with (after fninit, SSE exceptions masked). */
 static uint8_t fpu_initial_state[512] __attribute__((aligned(16)));
+/* The MXCSR bits this CPU takes (fxsave's MXCSR_MASK, 0 there meaning 0xFFBF): fxrstor of any
+ * other bit raises #GP in ring 0, so a stored state with one is refused (context_fpu_sound). */
+static uint32_t mxcsr_mask = 0xFFBF;
+enum { FXSAVE_MXCSR = 24, FXSAVE_MXCSR_MASK = 28 };
 
 void arch_user_init(void)
 {
@@ -34,6 +38,16 @@ void arch_user_init(void)
     cpu_write_cr4(cpu_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
     cpu_fpu_reset();
     cpu_fpu_save(fpu_initial_state);
+    uint32_t mask;
+    memcpy(&mask, fpu_initial_state + FXSAVE_MXCSR_MASK, sizeof(mask));
+    mxcsr_mask = mask ? mask : 0xFFBF;
+}
+
+int context_fpu_sound(const struct user_context *context)
+{
+    uint32_t mxcsr;
+    memcpy(&mxcsr, context->fpu + FXSAVE_MXCSR, sizeof(mxcsr));
+    return (mxcsr & ~mxcsr_mask) == 0;
 }
 
 void context_init(struct user_context *context, uint32_t eip, uint32_t esp)

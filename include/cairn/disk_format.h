@@ -238,6 +238,10 @@ struct cairn_disk_capability {
 _Static_assert(sizeof(struct cairn_disk_capability) == 16, "stored capability");
 
 /* The registers of a process as stored: eax ebx ecx edx esi edi ebp, then esp, eip, eflags. */
+/* MXCSR bits no CPU takes (bits 16-31): a record with one is damaged. The kernel also refuses
+ * bits its own CPU does not take (its fxsave MXCSR_MASK). */
+#define CAIRN_DISK_MXCSR_RESERVED 0xFFFF0000u
+
 struct cairn_disk_context {
     uint32_t registers[7];
     uint32_t esp, eip, eflags;

@@ -159,6 +159,10 @@ struct process *process_from_record(const struct cairn_object_record *record)
     context->eip = record->context.eip;
     context->eflags = record->context.eflags;
     memcpy(context->fpu, record->context.fpu, sizeof(context->fpu));
+    if (!context_fpu_sound(context)) {     /* fxrstor of it would fault in the kernel */
+        kfree(process);
+        return NULL;
+    }
     memcpy(&process->space, &record->space, sizeof(process->space));
     memcpy(process->clist, record->clist, sizeof(process->clist));
     process->state = record->state;

@@ -178,3 +178,26 @@ def test_a_program_size_that_would_wrap_is_refused_with_a_clear_message(boot, tm
                  r"pages\), more than the disk's 16384 blocks; refused$", timeout=40)
     guest.expect(r"^init: started spawn$", timeout=40)     # the rest of the system goes on
     check_kernel_goes_on(guest)
+
+
+def test_a_stored_fpu_state_the_cpu_would_fault_on_is_refused_and_the_rest_resumes(boot,
+                                                                                  tmp_path):
+    """Issue 15, item 5: reserved MXCSR bits in a Process record, every CRC right. Restoring it
+    (fxrstor in ring 0) would raise #GP on a real CPU; the kernel refuses the record, names
+    the process, and resumes the others."""
+    from real_image import RECORD_MXCSR, LiveImage, make_counter_image
+    path = tmp_path / "counter.img"
+    make_counter_image(tmp_path / "first", path, lines=10)
+    image = LiveImage(path)
+    counter = [oid for oid in image.oids_of_type(1)
+               if b"counter" in bytes(image.data[image.entry(oid)[0] * BLOCK:
+                                                 (image.entry(oid)[0] + 1) * BLOCK])][0]
+    image.data[image.entry(counter)[0] * BLOCK + RECORD_MXCSR + 2] |= 1     # MXCSR bit 16
+    image.reseal_object(counter)
+    image.save()
+    guest = boot(disk=path)
+    guest.expect(r"^error: store: process OID %d of the run list could not be loaded" % counter,
+                 timeout=30)
+    guest.expect(r"^resumed checkpoint epoch \d+ .*: \d+ of \d+ processes running", timeout=20)
+    assert "counter: 11" not in guest.output, guest.describe()
+    check_kernel_goes_on(guest)

@@ -124,4 +124,26 @@ UNIT_TEST(superblock_geometry_checks)
     format_seal_block(&super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
     UNIT_EXPECT(!format_check_superblock(&super, 0, 1024, why, sizeof(why)));
     UNIT_EXPECT(strstr(why, "incompatible features") != NULL);
+    /* Issue 15, item 7: the cleaner's relocation list holds four segments of 256 blocks. */
+    super.feature_incompat = 0;
+    super.segment_blocks = 512;
+    super.segment_count = 1;
+    format_seal_block(&super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
+    UNIT_EXPECT(!format_check_superblock(&super, 0, 1024, why, sizeof(why)));
+    UNIT_EXPECT(strstr(why, "segments of more than 256 blocks") != NULL);
+}
+
+/* Issue 15, item 5: an fxsave image with reserved MXCSR bits would fault fxrstor in ring 0. */
+UNIT_TEST(process_record_with_reserved_mxcsr_bits_is_refused)
+{
+    static struct cairn_object_record record;
+    memset(&record, 0, sizeof(record));
+    record.receive_slot = CAIRN_NO_SLOT;
+    uint32_t mxcsr = 0x1F80;                /* the reset value: every exception masked */
+    memcpy(record.context.fpu + 24, &mxcsr, sizeof(mxcsr));
+    UNIT_EXPECT(format_check_process_record(&record, why, sizeof(why)));
+    mxcsr |= 0x00010000;
+    memcpy(record.context.fpu + 24, &mxcsr, sizeof(mxcsr));
+    UNIT_EXPECT(!format_check_process_record(&record, why, sizeof(why)));
+    UNIT_EXPECT(strstr(why, "reserved MXCSR bits") != NULL);
 }

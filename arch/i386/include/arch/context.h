@@ -21,6 +21,8 @@ struct user_context {
 
 /* A new process: user segments, interrupts on, clean FPU. */
 void context_init(struct user_context *context, uint32_t eip, uint32_t esp);
+/* Can this CPU restore the context's FPU/SSE image (no MXCSR bit it does not take)? */
+int context_fpu_sound(const struct user_context *context);
 
 static inline uint32_t context_get(const struct user_context *context, int index)
 {
