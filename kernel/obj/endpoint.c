@@ -108,10 +108,12 @@ static void ipc_transfer(struct process *sender, struct process *receiver, uint3
         context_set(&receiver->context, r, context_get(&sender->context, r));
     context_set(&receiver->context, CONTEXT_EBX, badge);
     uint32_t offered = context_get(&sender->context, CONTEXT_EBP);
+    const struct capability *from = offered != CAIRN_NO_SLOT ? process_slot(sender, offered) : NULL;
     struct capability *to = process_slot(receiver, receiver->receive_slot);
-    int carried = offered != CAIRN_NO_SLOT && to != NULL;
+    /* An empty slot carries nothing: the receiver's slot keeps what it holds. */
+    int carried = from && from->type != CAIRN_TYPE_NONE && to != NULL;
     if (carried)
-        *to = *process_slot(sender, offered);
+        *to = *from;
     context_set(&receiver->context, CONTEXT_EBP, (uint32_t)carried);
 }
 

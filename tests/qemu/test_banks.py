@@ -172,3 +172,10 @@ def test_a_program_load_gives_no_more_rights_on_a_bank_than_were_paid(boot):
     line = guest.expect(r"^hostile-bank-rights: (refused|FAILED).*$", timeout=30)
     assert line.group(1) == "refused", guest.describe()
     assert "E_NO_RIGHTS" in line.group(0), guest.describe()
+
+
+def test_an_empty_slot_sent_as_a_capability_carries_nothing(boot):
+    """Issue 15, item 10: the receiver's slot keeps what it holds, and no capability arrives."""
+    guest = boot(cmdline="run=hostile-nocap")
+    line = guest.expect(r"^hostile-nocap: (refused|FAILED).*$", timeout=30)
+    assert line.group(1) == "refused", guest.describe()
