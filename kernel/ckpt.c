@@ -944,7 +944,7 @@ static int ckpt_due(void)
     }
     if (config.ckpt_dirty_mib && dirty_pages >= (uint32_t)config.ckpt_dirty_mib * PAGES_PER_MIB)
         return 1;
-    return sched_frame_waiting() && dirty_pages > 0;
+    return sched_frame_waiting() && (dirty_pages > 0 || changed_others[open_list].count > 0);
 }
 
 void ckpt_maybe(int idle)

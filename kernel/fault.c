@@ -6,6 +6,7 @@
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/stats.h>
 
 struct space *process_space(struct process *process)
@@ -15,7 +16,8 @@ struct space *process_space(struct process *process)
     const struct capability *cap = &process->space;
     struct space *cached = process->space_cached;
     if (cached && process->space_cached_frees == object_frees && cap->type == CAIRN_TYPE_SPACE &&
-        capability_oid(cap) == cached->object.oid && cap->version == cached->object.version)
+        capability_oid(cap) == cached->object.oid && cap->version == cached->object.version &&
+        !reclaim_doomed(&cached->object))
         return cached;
     struct object *space;
     if (capability_resolve(cap, CAIRN_TYPE_SPACE, 0, &space) != CAIRN_OK) {

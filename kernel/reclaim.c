@@ -25,6 +25,8 @@
 #include <kernel/klog.h>
 #include <kernel/obj/objects.h>
 #include <kernel/object.h>
+#include <kernel/objstore.h>
+#include <kernel/process.h>
 #include <kernel/reclaim.h>
 #include <kernel/syscall.h>
 
@@ -37,6 +39,8 @@ static uint32_t scan_next = 1;          /* the next OID the pass visits */
 static int pass_progress;               /* this pass destroyed or freed something */
 static int pass_blocked;                /* this pass could not load an object (memory) */
 static int pass_force;                  /* free doomed banks whatever their counts say */
+static int pass_idle;                   /* the last pass ended having done nothing */
+int reclaim_in_step;                    /* page_destroy leaves the flush to the step's end */
 /* Since the list was last empty, for the debug line when it empties again (make bench): */
 static uint64_t busy_since_cycles;      /* CPU cycles when the first bank was listed */
 static uint64_t longest_step_cycles;    /* the longest reclaim_step, in CPU cycles */
@@ -68,6 +72,7 @@ static void reclaim_unlist(uint64_t oid)
             dying[j - 1] = dying[j];
         if (--reclaim_dying_count == 0)
             reclaim_report_done();
+        sched_wake_frame_waiters();     /* a DESTROY or EXIT may wait for room in the list */
         return;
     }
 }
@@ -80,17 +85,38 @@ static void reclaim_note_busy(void)
     banks_before = reclaim_banks;
 }
 
-/* Is the bank (oid, version), or one above it, listed? */
+/* The bank that made bank (oid, version), from RAM or, without loading it, from its map entry;
+ * 0 when there is none or it cannot be told. */
+static int reclaim_parent(uint64_t *oid, uint32_t *version)
+{
+    uint32_t current;
+    int state = object_oid_state(*oid, &current);
+    if (state == OBJECT_OID_LIVE) {
+        struct object *bank = object_lookup(*oid, *version);
+        if (!bank || bank->type != CAIRN_TYPE_BANK)
+            return 0;
+        *oid = bank->bank;
+        *version = bank->bank_version;
+        return 1;
+    }
+    struct cairn_map_entry entry;
+    if (state != OBJECT_OID_ON_DISK || !ckpt_stored_entry(*oid, &entry) ||
+        entry.type != CAIRN_TYPE_BANK || entry.version != *version)
+        return 0;
+    *oid = entry.bank;
+    *version = entry.bank_version;
+    return 1;
+}
+
+/* Is the bank (oid, version), or one above it, listed? Nothing is loaded to find out, so a
+ * bank left on disk for want of memory cannot hide a destroyed one above it. */
 static int reclaim_bank_doomed(uint64_t oid, uint32_t version)
 {
     for (uint32_t steps = 0; oid && steps <= CAIRN_BANK_DEPTH_MAX; steps++) {
         if (reclaim_listed(oid))
             return 1;
-        struct object *bank = object_lookup(oid, version);
-        if (!bank || bank->type != CAIRN_TYPE_BANK)
+        if (!reclaim_parent(&oid, &version))
             return 0;
-        oid = bank->bank;
-        version = bank->bank_version;
     }
     return 0;
 }
@@ -111,10 +137,12 @@ int reclaim_check_start(struct bank *bank)
     return reclaim_dying_count < CAIRN_DISK_DYING_BANKS ? CAIRN_OK : SYSCALL_WAIT_FRAME;
 }
 
-/* A bank that made nothing still live: freed, its unit back to the bank above. */
+/* A bank that made nothing still live: freed, its unit back to the bank above (with whatever
+ * units its counts still claimed, when it is freed by force). */
 static void reclaim_free_bank(struct bank *bank)
 {
     reclaim_banks++;
+    bank_release_units(bank);
     bank_refund(&bank->object);
     uint64_t oid = bank->object.oid;
     object_free(&bank->object);
@@ -146,6 +174,8 @@ static int reclaim_destroy(struct object *object)
 {
     if (object->type == CAIRN_TYPE_BANK) {
         struct bank *bank = (struct bank *)object;
+        if (!object->bank)
+            return 0;       /* the root bank is never destroyed, whatever an image lists */
         if (bank->objects && !pass_force)
             return 0;       /* what it made goes first */
         if (bank->objects)
@@ -177,17 +207,27 @@ static struct object *reclaim_find_doomed(uint32_t oid)
         return NULL;
     }
     struct object *object = object_lookup(oid, version);
-    if (!object) {
-        pass_blocked |= state == OBJECT_OID_ON_DISK;
+    if (!object) {      /* short of memory: try again; damaged: it is gone for good */
+        pass_blocked |= state == OBJECT_OID_ON_DISK && objstore_operation_short_of_memory();
         return NULL;
     }
     return reclaim_doomed_slow(object) ? object : NULL;
 }
 
-/* A pass is over: start the next; one that did nothing makes the next one free by force. */
+/* A pass is over: start the next. One that did nothing makes the next free by force; a forced
+ * pass that did nothing either gives up (what is left can never be reached): the list drains.
+ * Only a pass kept from objects by a shortage of memory tries again as it was. */
 static void reclaim_end_pass(void)
 {
+    if (pass_force && !pass_progress && !pass_blocked) {
+        klog(KLOG_WARNING, "reclaim: %u destroyed bank%s could not be reclaimed whole (their "
+             "counts are wrong or objects of theirs are damaged); given up",
+             reclaim_dying_count, reclaim_dying_count == 1 ? "" : "s");
+        while (reclaim_dying_count)
+            reclaim_unlist(dying[0]);
+    }
     pass_force = !pass_progress && !pass_blocked;
+    pass_idle = !pass_progress;
     pass_progress = pass_blocked = 0;
     scan_next = 1;
 }
@@ -207,15 +247,23 @@ static void reclaim_visit_some(void)
     }
 }
 
-void reclaim_step(void)
+int reclaim_step(void)
 {
     if (!reclaim_dying_count || !ckpt_stored_entries_ready())
-        return;
+        return 0;
     uint64_t started = platform_cycles();
+    uint32_t destroyed_before = reclaim_objects;
+    pass_idle = 0;
+    reclaim_in_step = 1;
     reclaim_visit_some();
+    reclaim_in_step = 0;
+    if (reclaim_objects != destroyed_before)
+        space_flush_all_hardware(); /* the frames of the pages it freed are mapped nowhere */
     uint64_t took = platform_cycles() - started;
     if (took > longest_step_cycles)
         longest_step_cycles = took;
+    platform_interrupt_window();    /* the timer and the console are not kept waiting */
+    return !pass_idle;
 }
 
 void reclaim_save(struct cairn_root_record *root)
@@ -225,11 +273,23 @@ void reclaim_save(struct cairn_root_record *root)
         root->dying_banks[i] = i < reclaim_dying_count ? dying[i] : 0;
 }
 
+/* A listed OID must be a stored Bank that is not the root one, or it could never leave. */
+static int reclaim_listable(const struct cairn_root_record *root, uint32_t oid)
+{
+    struct cairn_map_entry entry;
+    return oid != root->bank && ckpt_stored_entry(oid, &entry) && entry.type == CAIRN_TYPE_BANK;
+}
+
 void reclaim_resume(const struct cairn_root_record *root)
 {
-    reclaim_dying_count = root->dying_count;
-    for (uint32_t i = 0; i < reclaim_dying_count; i++)
-        dying[i] = root->dying_banks[i];
+    reclaim_dying_count = 0;
+    for (uint32_t i = 0; i < root->dying_count && i < CAIRN_DISK_DYING_BANKS; i++) {
+        if (reclaim_listable(root, root->dying_banks[i]))
+            dying[reclaim_dying_count++] = root->dying_banks[i];
+        else
+            klog(KLOG_WARNING, "reclaim: the checkpoint lists OID %u as a destroyed bank, but "
+                 "it is not one that can be destroyed; passed over", root->dying_banks[i]);
+    }
     reclaim_note_busy();
     if (reclaim_dying_count)
         klog(KLOG_INFO, "reclaim: %u destroyed bank%s still being reclaimed; going on",

@@ -28,8 +28,12 @@ int reclaim_check_start(struct bank *bank);
  * unreachable now and go step by step (reclaim_check_start must have said yes). */
 void reclaim_start(struct bank *bank);
 
-/* A bounded step of reclaiming: some OIDs visited, a few objects destroyed. */
-void reclaim_step(void);
+/* A bounded step of reclaiming: some OIDs visited, a few objects destroyed; 0 when there was
+ * nothing to do (then an idle CPU may sleep). */
+int reclaim_step(void);
+
+/* Set while a step runs: page_destroy leaves the hardware flush to the step's end. */
+extern int reclaim_in_step;
 
 /* The banks being reclaimed, for a checkpoint's root record; at boot, from the resumed one
  * (whose fields format_check_root_fields checked). */

@@ -325,10 +325,8 @@ void sched_run(void)
             ckpt_maybe(1);          /* nothing to run: the checkpoint writer has the CPU */
             continue;
         }
-        if (reclaim_dying_count) {
-            reclaim_step();         /* nothing to run: reclaiming has the CPU */
-            continue;
-        }
+        if (reclaim_dying_count && reclaim_step())
+            continue;               /* nothing to run: reclaiming has the CPU */
         /* Processes wait for frames and pages a checkpoint made clean can be dropped: drop
          * them now (nothing else would, since no one is running to ask for a frame). */
         if (objstore && frame_waiters.head && objstore_reclaim(1))

@@ -104,6 +104,11 @@ void platform_idle(void)
     platform_idle_cycles += cpu_rdtsc() - before;
 }
 
+void platform_interrupt_window(void)
+{
+    cpu_interrupt_window();
+}
+
 void platform_exit(int status)
 {
     cpu_interrupts_disable();

@@ -130,6 +130,15 @@ void bank_refund(struct object *object)
     bank_account(bank, -(int64_t)bank_cost((enum cairn_type)object->type));
 }
 
+void bank_release_units(struct bank *bank)
+{
+    uint32_t own = bank->used;
+    bank->used = 0;
+    struct bank *parent = bank_of(&bank->object);
+    if (own && parent)
+        bank_account(parent, -(int64_t)own);    /* a count that lied: give back what it held */
+}
+
 /* A process a program load made ends: the bank made for it goes, with all it made. */
 static void bank_end_program(struct bank *bank, const struct process *process)
 {

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/string.h>
 
 enum { MESSAGE_FIRST = CONTEXT_ECX, MESSAGE_LAST = CONTEXT_EDI };
@@ -145,7 +146,8 @@ static int ipc_sender_still_valid(struct process *sender, struct endpoint *endpo
     int status;
     struct capability *cap = process_slot(sender, context_get(&sender->context, CONTEXT_EBX));
     struct endpoint *named = ipc_endpoint_of(sender, CAIRN_RIGHT_SEND, badge, &status);
-    return named == endpoint && ipc_check_offered_cap(sender, cap) == CAIRN_OK;
+    return named == endpoint && ipc_check_offered_cap(sender, cap) == CAIRN_OK &&
+           !reclaim_doomed(&sender->object);    /* a destroyed bank's process sends nothing */
 }
 
 /* Takes the first queued partner still valid; wakes invalid ones to re-execute. */
@@ -170,7 +172,8 @@ static struct process *ipc_take_receiver(struct endpoint *endpoint)
         receiver->waiting_on = NULL;
         uint32_t badge;
         int status;
-        if (ipc_endpoint_of(receiver, CAIRN_RIGHT_RECEIVE, &badge, &status) == endpoint)
+        if (ipc_endpoint_of(receiver, CAIRN_RIGHT_RECEIVE, &badge, &status) == endpoint &&
+            !reclaim_doomed(&receiver->object))
             return receiver;
         sched_wake(receiver);
     }
@@ -229,7 +232,7 @@ static struct process *ipc_waiting_caller(struct process *replier)
     if (!target->caller)
         return NULL;
     struct process *caller = (struct process *)object_lookup(target->caller, target->version);
-    if (!caller || caller->object.type != CAIRN_TYPE_PROCESS ||
+    if (!caller || caller->object.type != CAIRN_TYPE_PROCESS || reclaim_doomed(&caller->object) ||
         caller->call_cookie != target->cookie ||
         context_get(&caller->context, CONTEXT_EAX) != CAIRN_WAIT_REPLY ||
         (caller->state != PROCESS_BLOCKED && caller->state != PROCESS_READY))

@@ -79,6 +79,8 @@ int bank_check_room(struct bank *bank, uint32_t units);
 /* Charges bank (and those above it) for object, made outside bank_create_object, and names
  * bank its maker; bank_check_room must have said yes. */
 void bank_adopt(struct bank *bank, struct object *object);
+/* A bank about to be freed gives back to those above it the units its counts still claim. */
+void bank_release_units(struct bank *bank);
 /* The bank that made object (loaded if it is on disk), or NULL. */
 struct bank *bank_of(const struct object *object);
 

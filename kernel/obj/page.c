@@ -55,9 +55,9 @@ void page_destroy(struct page *page)
 {
     ckpt_page_destroying(page);     /* a checkpoint still owed this page's contents gets them now */
     if (page->frame) {
-        /* No hardware mapping may outlive the frame. A doomed page has none: reclaim_start
-         * dropped them all, and no capability to it resolves since. */
-        if (!reclaim_doomed(&page->object))
+        /* No hardware mapping may outlive the frame before a program runs again: the
+         * reclaimer drops them all once at the end of its step instead. */
+        if (!reclaim_in_step)
             space_flush_all_hardware();
         memory_frame_free(page->frame);
     }

@@ -77,6 +77,9 @@ static inline void cpu_memory_fence(void)
 
 static inline void cpu_interrupts_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void cpu_interrupts_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+/* Takes pending interrupts, then masks them again: sti holds them off for one more
+ * instruction, so the nop is where they come in. */
+static inline void cpu_interrupt_window(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
 static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 
 /* Enables interrupts and halts in one step, so a wake-up cannot be missed. */

@@ -32,6 +32,9 @@ uint64_t platform_wall_clock_ns(void);
 
 /* Waits for the next interrupt with interrupts enabled, then disables them again. */
 void platform_idle(void);
+
+/* Lets pending interrupts in for a moment (between bounded steps of kernel work). */
+void platform_interrupt_window(void);
 /* Cycles spent inside platform_idle since kernel entry (under -icount: virtual time skipped
  * while halted, not instructions). */
 extern uint64_t platform_idle_cycles;
