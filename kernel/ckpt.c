@@ -158,6 +158,11 @@ void ckpt_note_change(struct object *object)
 
 static uint32_t change_limit;           /* changed objects one checkpoint may write; 0: none */
 
+uint32_t ckpt_change_limit(void)
+{
+    return ckpt_ready && change_limit ? change_limit : 0xFFFFFFFFu;
+}
+
 int ckpt_change_room(uint32_t count)
 {
     if (!ckpt_ready || !change_limit)

@@ -61,6 +61,8 @@ void ckpt_page_location(uint64_t oid, uint32_t version, uint32_t *block, uint32_
  * or when they are fewer than the store's change limit (format_change_limit); no means the
  * caller waits, as for a frame, until a checkpoint has taken them. */
 int ckpt_may_change(const struct object *object);
+/* Changed objects one checkpoint takes at most (0xFFFFFFFF without checkpoints). */
+uint32_t ckpt_change_limit(void);
 /* Is there room for count more changed objects (new ones) before the change limit? */
 int ckpt_change_room(uint32_t count);
 /* The newest map entry of an OID that is only on disk (what the next checkpoint keeps of it);

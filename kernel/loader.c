@@ -14,6 +14,7 @@
  * it made (loader_undo), so a call that waits and runs again starts clean.
  */
 #include <stddef.h>
+#include <kernel/ckpt.h>
 #include <kernel/klog.h>
 #include <kernel/loader.h>
 #include <kernel/memory.h>
@@ -127,6 +128,13 @@ static int loader_check_file(const struct loader_request *request, uint32_t *fra
         needed += loader_segment_frames(segment);
     }
     *frames = needed;
+    /* Every object of a load is new in one checkpoint: more than a checkpoint may take would
+     * wait for ever (the frames estimate counts each of them once). */
+    if (needed > ckpt_change_limit()) {
+        klog(KLOG_ERROR, "program '%s' needs about %u objects; a checkpoint of this store takes "
+             "%u", request->name, needed, ckpt_change_limit());
+        return CAIRN_E_QUOTA;
+    }
     return CAIRN_OK;
 }
 

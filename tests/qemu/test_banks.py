@@ -193,3 +193,14 @@ def test_an_empty_slot_sent_as_a_capability_carries_nothing(boot):
     guest = boot(cmdline="run=hostile-nocap")
     line = guest.expect(r"^hostile-nocap: (refused|FAILED).*$", timeout=30)
     assert line.group(1) == "refused", guest.describe()
+
+
+def test_a_program_larger_than_one_checkpoint_is_refused_not_left_waiting(boot):
+    """Every object of a load is new in one checkpoint: a load of more objects than one
+    checkpoint of the store takes would wait for ever; it is refused, and the shell goes on."""
+    guest = boot(cmdline="run=shell")
+    guest.expect(r"^Cairn shell: type help", timeout=20)
+    command(guest, "run bigbss", r"run: bigbss: E_QUOTA$", timeout=60)
+    assert re.search(r"program 'bigbss' needs about \d+ objects; a checkpoint of this store "
+                     r"takes \d+", guest.output), guest.describe()
+    command(guest, "echo still here", r"still here$")
