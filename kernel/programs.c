@@ -187,9 +187,11 @@ static void programs_load_listed(uint32_t oid, void *data)
 {
     uint32_t *listed = data;
     struct cairn_map_entry entry;
-    if (store_lookup(objstore, oid, &entry) != STORE_OK || entry.type != CAIRN_TYPE_PROCESS)
-        fatal("store: process %u of the run list: %s", oid,
-              objstore->error[0] ? objstore->error : "not a Process");
+    if (store_lookup(objstore, oid, &entry) != STORE_OK || entry.type != CAIRN_TYPE_PROCESS) {
+        klog(KLOG_ERROR, "store: run list entry OID %u is not a Process (%s); passed over, the "
+             "others resume", oid, objstore->error[0] ? objstore->error : "its map entry says so");
+        return;
+    }
     if (!object_lookup(oid, entry.version)) {
         klog(KLOG_ERROR, "store: process OID %u of the run list could not be loaded (see above); "
              "it does not resume, the others do", oid);
@@ -214,7 +216,8 @@ static void programs_resume(void)
     foreground_from_disk(&root->foreground);
     const struct store_run_list_visitor visitor = { programs_load_listed, NULL, &listed };
     if (store_visit_run_list(objstore, root, &visitor) != STORE_OK)
-        fatal("store: run list: %s", objstore->error);
+        klog(KLOG_ERROR, "store: the run list could not be read to its end (%s); the %u "
+             "processes read before resume", objstore->error, listed);
     for (struct process *process = process_first(); process; process = process->all_next) {
         processes++;
         if (process->state == PROCESS_READY) {

@@ -52,6 +52,7 @@ def test_program_load_with_ram_full_of_dirty_pages_waits_or_answers_and_the_kern
 # Offsets in the root record (include/cairn/disk_format.h): the data set, then the programs.
 ROOT_DATA_FIRST_PAGE = HEADER.size + 64
 ROOT_PROGRAMS = ROOT_DATA_FIRST_PAGE + 16
+ROOT_PROCESSES = ROOT_PROGRAMS + 32 * 32       # processes[0]
 PROGRAM_ENTRY = struct.Struct("<20sIII")      # name, first_page, size, reserved
 
 
@@ -200,4 +201,24 @@ def test_a_stored_fpu_state_the_cpu_would_fault_on_is_refused_and_the_rest_resum
                  timeout=30)
     guest.expect(r"^resumed checkpoint epoch \d+ .*: \d+ of \d+ processes running", timeout=20)
     assert "counter: 11" not in guest.output, guest.describe()
+    check_kernel_goes_on(guest)
+
+
+def test_a_run_list_naming_a_page_resumes_the_other_processes(boot, tmp_path):
+    """A crafted image whose run list names a Page (every CRC right): one error line names the
+    entry, the processes that are Processes resume, and the kernel does not stop."""
+    from real_image import LiveImage, make_counter_image
+    path = tmp_path / "counter.img"
+    make_counter_image(tmp_path / "first", path, lines=10)
+    image = LiveImage(path)
+    page = image.oids_of_type(3)[0]
+    root = image.root_block()
+    listed = struct.unpack_from("<I", image.data, root * BLOCK + ROOT_PROCESSES)[0]
+    struct.pack_into("<I", image.data, root * BLOCK + ROOT_PROCESSES, page)
+    image.reseal_root()
+    image.save()
+    guest = boot(disk=path)
+    guest.expect(r"^error: store: run list entry OID %d is not a Process" % page, timeout=30)
+    guest.expect(r"^resumed checkpoint epoch \d+ .*: \d+ of \d+ processes running", timeout=20)
+    assert listed != page
     check_kernel_goes_on(guest)
