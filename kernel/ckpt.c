@@ -13,8 +13,9 @@
  *   CKPT_RELOCATE        what the cleaner moves out of its victim segments, disk to disk
  *   CKPT_WRITE_CONSOLE   program output held at the snapshot (the root record points at it)
  *   CKPT_COMMIT          checkpoint/writer.c's phases: map, flush, root, flush, superblock
- *   --> durable: release the held output a line at a time, each line recorded in a release
- *       record (blocks 2 and 3) as soon as it is at the serial port
+ *   --> durable: the held output may go; kernel/console.c sends it in bounded batches,
+ *       the first at once and the rest between time slices, each batch recorded in a
+ *       release record (blocks 2 and 3) as soon as it is at the serial port
  *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile
  *
  * Change lists. Every object changed since the last snapshot is on change
@@ -424,6 +425,7 @@ static void ckpt_phase_snapshot(void)
     root.wall_ns = time_wall_nanoseconds();
     root.console = (struct cairn_disk_console){ .position = console_held_position(),
                                                 .length = held };
+    console_held_pin();     /* released meanwhile, but kept for CKPT_WRITE_CONSOLE */
     reclaim_save(&root);
     foreground_to_disk(&root.foreground);
     console_next = 0;
@@ -504,13 +506,14 @@ static int ckpt_phase_relocate(void)
 
 /*
  * The output held at the snapshot, a block a step. It is still in the
- * console's ring: held output leaves only when the checkpoint covering it
- * commits, and this is that checkpoint.
+ * console's ring: the output of earlier checkpoints may have gone to the port
+ * since the snapshot, but the pin keeps its bytes from being written over.
  */
 static int ckpt_phase_write_console(void)
 {
     uint32_t offset = console_next * CAIRN_DISK_BLOCK_SIZE;
     if (offset >= root.console.length) {
+        console_held_unpin();
         phase = CKPT_COMMIT;
         writer.phase = WRITER_MAP;
         return STORE_OK;
@@ -519,7 +522,7 @@ static int ckpt_phase_write_console(void)
     if (length > CAIRN_DISK_BLOCK_SIZE)
         length = CAIRN_DISK_BLOCK_SIZE;
     memset(console_block, 0, sizeof(console_block));
-    console_held_copy(offset, console_block, length);
+    console_held_copy(root.console.position + offset, console_block, length);
     return writer_put_block(&writer, console_block, &root.console.blocks[console_next++]);
 }
 
@@ -558,7 +561,8 @@ static void ckpt_cut(enum cut_point where)
     platform_exit(EXIT_CUT);
 }
 
-/* A flush, so that a real power cut cannot take the records written since the last one. */
+/* A flush, so that a real power cut cannot take the records written since the last one: once
+ * all the output that may go has gone (the console's caught_up), and after a resume. */
 static void ckpt_release_flush(void)
 {
     if (!release_unflushed)
@@ -571,15 +575,16 @@ static void ckpt_release_flush(void)
     }
 }
 
-/* The checkpoint is durable: its output goes out now, each line recorded. */
+/* The checkpoint is durable: its output may go, the first batch at once (output waits no
+ * longer than it must) and the rest between time slices (sched_run). */
 static void ckpt_release_output(void)
 {
     if (root.console.length)
         cut_armed = ++cut_seen == cut_at;
     ckpt_cut(CUT_DURABLE);
-    console_release(writer.epoch);      /* at once: output waits no longer than it must */
+    console_release(writer.epoch);
+    console_release_step();
     cut_armed = 0;
-    ckpt_release_flush();
 }
 
 static int ckpt_phase_commit(void)
@@ -656,6 +661,7 @@ static void ckpt_fail(const char *when)
         kfree(item);
     }
     phase = CKPT_IDLE;
+    console_held_unpin();
     sched_finish_syncs(CAIRN_E_NOT_DURABLE, ~0ull);
     release_on = 0;         /* what is shown from here on is in no checkpoint */
     if (console_output_commit()) {
@@ -723,7 +729,7 @@ void ckpt_note_free_oid(uint32_t oid, uint32_t version)
 
 /* --- release records ---------------------------------------------------------------------- */
 
-/* Made before the line goes out, so that only the write itself follows it. */
+/* Made before the batch goes out, so that only the write itself follows it. */
 static void ckpt_release_prepare(uint64_t through)
 {
     if (!release_on)
@@ -750,7 +756,7 @@ static int ckpt_release_write(void)
     return 1;
 }
 
-/* The line is at the serial port: say so on the disk, in the copy not written last. */
+/* The batch is at the serial port: say so on the disk, in the copy not written last. */
 static void ckpt_release_record(void)
 {
     if (!release_on)
@@ -759,7 +765,7 @@ static void ckpt_release_record(void)
     if (!ckpt_release_write())
         return;
     ckpt_cut(CUT_RECORDED);
-    cut_armed = 0;          /* only its first line */
+    cut_armed = 0;          /* only its first batch */
 }
 
 static void ckpt_parse_cut(void)
@@ -826,7 +832,8 @@ static int ckpt_held_output_readable(const struct cairn_disk_console *held, uint
 
 void ckpt_resume_output(void)
 {
-    static const struct console_recorder recorder = { ckpt_release_prepare, ckpt_release_record };
+    static const struct console_recorder recorder = { ckpt_release_prepare, ckpt_release_record,
+                                                      ckpt_release_flush };
     const struct cairn_disk_console *held = &objstore->root.console;
     uint64_t end = held->position + held->length, released = 0;
     uint32_t newest = CAIRN_DISK_RELEASE_B;

@@ -14,11 +14,23 @@
  *
  * Output a checkpoint holds (written before its snapshot, not yet shown)
  * is part of the checkpoint, and the recorder (kernel/ckpt.c) notes on the
- * disk each line that reaches the serial port. A system resumed from a
- * checkpoint whose output the power cut kept from the port shows what the
- * records do not cover (console_show_stored), so no line is lost between
- * a commit and its release. Stream positions count held program bytes
- * since the image was made.
+ * disk how far the output that reached the serial port goes. A system
+ * resumed from a checkpoint whose output the power cut kept from the port
+ * shows what the records do not cover (console_show_stored), so no line is
+ * lost between a commit and its release. Stream positions count held
+ * program bytes since the image was made.
+ *
+ * Releasing goes in bounded steps, since the kernel cannot be preempted:
+ *
+ *   checkpoint E durable --console_release(E)--> output of epochs <= E may go
+ *   console_release_step, once at the commit, then between time slices (a step a
+ *   tick while processes run, back to back while none is ready): one batch of at
+ *   most RELEASE_LINES lines and RELEASE_BYTES bytes (whole lines, unless one line
+ *   is longer) --> serial port --> one release record --> screen
+ *
+ * A checkpoint's write-out copies the bytes held at its snapshot after that
+ * snapshot, while steps go on: console_held_pin keeps them from being
+ * written over until console_held_unpin.
  *
  * Input bytes wait in a ring for CONSOLE_READ, except Ctrl-C, which is only
  * counted: it is an interrupt for the console's holder (kernel/foreground.c).
@@ -37,6 +49,8 @@ enum {
     INPUT_RING_SIZE = 1024,     /* a power of two */
     HELD_SIZE = 65536,          /* a power of two; at least CONSOLE_WRITE_MAX */
     HELD_MARKS = 8,
+    RELEASE_LINES = 64,         /* a release step's bounds: lines, and bytes */
+    RELEASE_BYTES = 4096,
 };
 
 #define KERNEL_MARK "[k] "
@@ -56,6 +70,11 @@ static struct held_mark {
     uint64_t since_ns;          /* monotonic time of the first of these bytes */
 } marks[HELD_MARKS];
 static uint32_t mark_count;
+static uint32_t noted_marks;    /* marks[0..noted_marks) started going out: latency noted */
+static uint64_t release_epoch;  /* the newest committed checkpoint: its output and older may go */
+static int pinned;              /* a write-out still copies held bytes from ring position pin on */
+static uint32_t pin;
+static uint64_t last_writer;    /* OID of the process that wrote the newest held bytes */
 static int holding = 1;         /* output commit on */
 static uint64_t held_position;  /* stream position of held_tail */
 static struct console_recorder recorder;
@@ -114,12 +133,20 @@ int console_output_commit(void)
     return holding;
 }
 
-uint32_t console_held_room(void)
+static uint32_t console_ring_room(void)
 {
-    return HELD_SIZE - (held_head - held_tail);
+    return HELD_SIZE - (held_head - (pinned ? pin : held_tail));
 }
 
-void console_program_write(const char *text, size_t length, uint64_t epoch)
+/* A program that wrote the newest held bytes gets no room while more than half the ring is
+ * held: one program writing without end cannot keep the others from writing. */
+uint32_t console_held_room(uint64_t writer)
+{
+    uint32_t room = console_ring_room();
+    return writer == last_writer && room < HELD_SIZE / 2 ? 0 : room;
+}
+
+void console_program_write(const char *text, size_t length, uint64_t epoch, uint64_t writer)
 {
     if (!holding) {
         console_emit_program(text, length);
@@ -128,6 +155,7 @@ void console_program_write(const char *text, size_t length, uint64_t epoch)
     for (size_t i = 0; i < length; i++)
         held[(held_head + i) % HELD_SIZE] = text[i];
     held_head += (uint32_t)length;
+    last_writer = writer;
     if (mark_count && marks[mark_count - 1].epoch >= epoch) {
         marks[mark_count - 1].end = held_head;
     } else if (mark_count < HELD_MARKS) {
@@ -138,14 +166,19 @@ void console_program_write(const char *text, size_t length, uint64_t epoch)
     }
 }
 
-/* Bytes from held_tail up to and with the next newline, or up to end. */
-static uint32_t console_held_line(uint32_t end)
+/*
+ * The next batch from held_tail: up to end, but at most RELEASE_LINES lines and
+ * RELEASE_BYTES bytes, cut after a newline unless a single line is longer.
+ */
+static uint32_t console_held_batch(uint32_t end)
 {
-    uint32_t length = 0;
-    while (held_tail + length != end)
-        if (held[(held_tail + length++) % HELD_SIZE] == '\n')
-            break;
-    return length;
+    uint32_t length = 0, whole = 0, lines = 0;
+    while (held_tail + length != end && length < RELEASE_BYTES && lines < RELEASE_LINES)
+        if (held[(held_tail + length++) % HELD_SIZE] == '\n') {
+            whole = length;
+            lines++;
+        }
+    return held_tail + length == end || !whole ? length : whole;
 }
 
 /* Writes the held bytes [held_tail, held_tail + length) to one device. */
@@ -159,27 +192,30 @@ static void console_held_out(void (*write)(const char *, size_t), uint32_t lengt
 }
 
 /*
- * Writes the held bytes up to end (a ring position) to the port, a line at a
- * time: each line goes to the serial port, is recorded, then goes to the
- * screen (which is slow to scroll), so that little time passes between a
- * line reaching the port and the record saying so.
+ * Writes one batch to the serial port, records it, then writes it to the
+ * screen (which is slow to scroll), so that little time passes between the
+ * batch's last line reaching the port and the record saying so.
  */
+static void console_release_batch(uint32_t length)
+{
+    if (recorder.prepare)
+        recorder.prepare(held_position + length);
+    console_end_kernel_line();
+    console_held_out(platform_serial_write, length);
+    if (recorder.record)
+        recorder.record();
+    console_held_out(platform_screen_write, length);
+    program_mid_line = held[(held_tail + length - 1) % HELD_SIZE] != '\n';
+    held_tail += length;
+    held_position += length;
+    console_bytes_released += length;
+}
+
+/* Writes the held bytes up to end (a ring position) at once, a batch at a time. */
 static void console_release_to(uint32_t end)
 {
-    while (held_tail != end) {
-        uint32_t length = console_held_line(end);
-        if (recorder.prepare)
-            recorder.prepare(held_position + length);
-        console_end_kernel_line();
-        console_held_out(platform_serial_write, length);
-        if (recorder.record)
-            recorder.record();
-        console_held_out(platform_screen_write, length);
-        program_mid_line = held[(held_tail + length - 1) % HELD_SIZE] != '\n';
-        held_tail += length;
-        held_position += length;
-        console_bytes_released += length;
-    }
+    while (held_tail != end)
+        console_release_batch(console_held_batch(end));
 }
 
 /* For statistics: how long released output was held (from its write to the port). */
@@ -197,19 +233,67 @@ static void console_note_latency(uint64_t since_ns)
 
 void console_release(uint64_t committed_epoch)
 {
-    uint32_t released = 0;
-    while (released < mark_count && marks[released].epoch <= committed_epoch) {
-        console_note_latency(marks[released].since_ns);
-        console_release_to(marks[released++].end);
+    if (committed_epoch > release_epoch)
+        release_epoch = committed_epoch;
+}
+
+/* How many marks, from the oldest, hold output that may go. */
+static uint32_t console_releasable_marks(void)
+{
+    uint32_t count = 0;
+    while (count < mark_count && marks[count].epoch <= release_epoch)
+        count++;
+    return count;
+}
+
+int console_release_waiting(void)
+{
+    return console_releasable_marks() != 0;
+}
+
+/* Notes when each mark's first byte goes out, in [held_tail, held_tail + length). */
+static void console_note_started(uint32_t releasable, uint32_t length)
+{
+    for (; noted_marks < releasable; noted_marks++) {
+        uint32_t start = noted_marks ? marks[noted_marks - 1].end : held_tail;
+        if (start - held_tail >= length)
+            break;
+        console_note_latency(marks[noted_marks].since_ns);
     }
+}
+
+/* Forgets the marks whose bytes have all gone. */
+static void console_drop_released_marks(void)
+{
+    uint32_t released = 0;
+    while (released < mark_count && (int32_t)(marks[released].end - held_tail) <= 0)
+        released++;
+    for (; noted_marks < released; noted_marks++)      /* empty ones (a write of 0 bytes) */
+        console_note_latency(marks[noted_marks].since_ns);
     mark_count -= released;
+    noted_marks -= released;
     memmove(marks, marks + released, mark_count * sizeof(marks[0]));
+}
+
+int console_release_step(void)
+{
+    uint32_t releasable = console_releasable_marks();
+    if (!releasable)
+        return 0;
+    uint32_t length = console_held_batch(marks[releasable - 1].end);
+    console_note_started(releasable, length);
+    if (length)
+        console_release_batch(length);
+    console_drop_released_marks();
+    if (!console_release_waiting() && recorder.caught_up)
+        recorder.caught_up();
+    return 1;
 }
 
 void console_release_all(void)
 {
     console_release_to(held_head);
-    mark_count = 0;
+    mark_count = noted_marks = 0;
 }
 
 void console_set_recorder(const struct console_recorder *new_recorder)
@@ -227,10 +311,22 @@ uint32_t console_held_length(void)
     return held_head - held_tail;
 }
 
-void console_held_copy(uint32_t offset, void *buffer, uint32_t length)
+void console_held_pin(void)
 {
+    pinned = 1;
+    pin = held_tail;
+}
+
+void console_held_unpin(void)
+{
+    pinned = 0;
+}
+
+void console_held_copy(uint64_t position, void *buffer, uint32_t length)
+{
+    uint32_t from = held_tail + (uint32_t)(position - held_position);  /* may lie before it */
     for (uint32_t i = 0; i < length; i++)
-        ((char *)buffer)[i] = held[(held_tail + offset + i) % HELD_SIZE];
+        ((char *)buffer)[i] = held[(from + i) % HELD_SIZE];
 }
 
 void console_set_position(uint64_t position)
@@ -241,7 +337,7 @@ void console_set_position(uint64_t position)
 void console_show_stored(const char *text, uint32_t length)
 {
     while (length) {
-        uint32_t chunk = length < console_held_room() ? length : console_held_room();
+        uint32_t chunk = length < console_ring_room() ? length : console_ring_room();
         for (uint32_t i = 0; i < chunk; i++)
             held[(held_head + i) % HELD_SIZE] = text[i];
         held_head += chunk;
@@ -253,9 +349,10 @@ void console_show_stored(const char *text, uint32_t length)
 
 int console_held_waiting(uint64_t *since_ns)
 {
-    if (!mark_count)
+    uint32_t releasable = console_releasable_marks();
+    if (releasable == mark_count)
         return 0;
-    *since_ns = marks[0].since_ns;
+    *since_ns = marks[releasable].since_ns;
     return 1;
 }
 

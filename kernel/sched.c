@@ -281,16 +281,28 @@ static void sched_note_first_entry(void)
          (unsigned long long)cycles, (unsigned long long)platform_idle_cycles);
 }
 
+/* A batch of committed output to the console; its room goes to the writers waiting for it. */
+static void sched_release_output_step(void)
+{
+    if (console_release_step())
+        sched_wake_output_waiters();
+}
+
 void sched_run(void)
 {
     static uint32_t frees_seen;     /* memory_frees when the frame waiters were last woken */
     static uint64_t reclaimed_tick;     /* while processes run, reclaiming takes a step a tick */
+    static uint64_t released_tick;      /* and so does releasing held output */
     for (;;) {
         if (objstore)
             ckpt_maybe(0);
         if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
             reclaimed_tick = platform_ticks();
             reclaim_step();
+        }
+        if (console_release_waiting() && platform_ticks() != released_tick) {
+            released_tick = platform_ticks();
+            sched_release_output_step();
         }
         if (input_waiters.head && console_input_waiting())
             sched_wake_queue(&input_waiters);
@@ -320,6 +332,10 @@ void sched_run(void)
                 stats.context_switches++;
             last_entered = process_current;
             arch_enter_user(process_current);
+        }
+        if (console_release_waiting()) {
+            sched_release_output_step();    /* nothing to run: held output goes out */
+            continue;
         }
         if (objstore && ckpt_busy()) {
             ckpt_maybe(1);          /* nothing to run: the checkpoint writer has the CPU */

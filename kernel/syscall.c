@@ -164,11 +164,12 @@ static int call_console_write(struct process *process)
     int status = user_copy_in(process, buffer, argument(process, CONTEXT_EBX), length);
     if (status != CAIRN_OK)
         return status;
-    if (console_output_commit() && console_held_room() < length) {
+    if (console_output_commit() && console_held_room(process->object.oid) < length) {
         sched_block_call(process, BLOCK_OUTPUT);    /* again once held output is released */
         return CAIRN_OK;
     }
-    console_program_write(buffer, length, console_output_commit() ? ckpt_open_epoch() : 0);
+    console_program_write(buffer, length, console_output_commit() ? ckpt_open_epoch() : 0,
+                          process->object.oid);
     return CAIRN_OK;
 }
 

@@ -1,4 +1,4 @@
-/* hostile-flood: floods the console with short lines; with "sleep", times 10 ms sleeps beside it. */
+/* hostile-flood: floods the console with short lines; with "sleep", times short sleeps beside it. */
 #include <cairn/user.h>
 
 /*
@@ -12,15 +12,15 @@
  *                               "flood N" (short, so that many fit in the
  *                               kernel's 64 KiB of held output), one CONSOLE_WRITE each,
  *                               as fast as it can, then "hostile-flood: wrote LINES lines"
- *   hostile-flood:sleep[:COUNT] sleeps 10 ms of monotonic time COUNT times (0 or none:
- *                               for ever) and after each prints
+ *   hostile-flood:sleep[:MS]    sleeps MS (default 10) ms of monotonic time, for ever,
+ *                               and after each sleep prints
  *                               "hostile-flood: slept N late_us L max_us M", L how long
  *                               after its deadline it woke and M the longest so far
  *
  * Sleepers wake at timer ticks, so L is up to one tick (10 ms at the default
  * tick_hz=100) on an idle machine; more is time other work kept it waiting.
  */
-#define SLEEP_PERIOD_NS (10 * NS_PER_MS)
+#define DEFAULT_SLEEP_MS 10u
 #define DEFAULT_LINES 16384u
 
 static int flood_write(uint32_t lines)
@@ -38,11 +38,11 @@ static int flood_write(uint32_t lines)
     return 0;
 }
 
-static int flood_sleep(uint32_t count)
+static int flood_sleep(uint32_t milliseconds)
 {
     uint64_t longest_ns = 0;
-    for (uint32_t i = 1; count == 0 || i <= count; i++) {
-        uint64_t deadline = clock_now_ns() + SLEEP_PERIOD_NS;
+    for (uint32_t i = 1;; i++) {
+        uint64_t deadline = clock_now_ns() + milliseconds * NS_PER_MS;
         uint32_t status = cairn_sleep_until(deadline);
         uint64_t now = clock_now_ns();
         if (status != CAIRN_OK) {
@@ -55,12 +55,11 @@ static int flood_sleep(uint32_t count)
         printf("hostile-flood: slept %u late_us %llu max_us %llu\n", i,
                (unsigned long long)(late_ns / 1000), (unsigned long long)(longest_ns / 1000));
     }
-    return 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "sleep") == 0)
-        return flood_sleep(argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 0);
+        return flood_sleep(argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : DEFAULT_SLEEP_MS);
     return flood_write(argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : DEFAULT_LINES);
 }
