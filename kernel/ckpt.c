@@ -110,6 +110,14 @@ static struct cairn_release_record release_record __attribute__((aligned(4096)))
 static uint32_t release_copy = CAIRN_DISK_RELEASE_A;   /* where the next record goes */
 static int release_on;                  /* records are written: a writable store, no write failed */
 static int release_unflushed;           /* a record was written since the last flush */
+static int release_flush_due;           /* all the output that may go has gone: flush them */
+/* The record write and the flush in flight: the kernel does not wait for them (a release step
+ * must stay short), except for the buffer before the next record, and at boot. */
+static struct release_io {
+    struct block_request request;
+    volatile int busy;                  /* with the device; done() clears it */
+    volatile int status;                /* enum block_status, set by done() */
+} record_io, flush_io;
 
 /* cut=WHERE:N, for tests: where to stop, and at which checkpoint holding output. */
 enum cut_point { CUT_NONE, CUT_DURABLE, CUT_LINE, CUT_RECORDED };
@@ -561,20 +569,6 @@ static void ckpt_cut(enum cut_point where)
     platform_exit(EXIT_CUT);
 }
 
-/* A flush, so that a real power cut cannot take the records written since the last one: once
- * all the output that may go has gone (the console's caught_up), and after a resume. */
-static void ckpt_release_flush(void)
-{
-    if (!release_unflushed)
-        return;
-    release_unflushed = 0;
-    if (blockdev_wait(objstore->device, BLOCK_FLUSH, 0, 0, NULL) != BLOCK_OK) {
-        klog(KLOG_ERROR, "release records: flush failed; no more are written, so after a power "
-             "cut output may be shown twice");
-        release_on = 0;
-    }
-}
-
 /* The checkpoint is durable: its output may go, the first batch at once (output waits no
  * longer than it must) and the rest between time slices (sched_run). */
 static void ckpt_release_output(void)
@@ -729,9 +723,95 @@ void ckpt_note_free_oid(uint32_t oid, uint32_t version)
 
 /* --- release records ---------------------------------------------------------------------- */
 
-/* Made before the batch goes out, so that only the write itself follows it. */
+/* In interrupt context (or inside submit, for a polled driver). */
+static void ckpt_release_done(struct block_request *request, enum block_status status)
+{
+    struct release_io *io = request->context;
+    io->status = status;
+    io->busy = 0;
+}
+
+/* After a write or flush that failed: records stop, and the log says so once. */
+static void ckpt_release_check(struct release_io *io)
+{
+    if (io->busy || io->status == BLOCK_OK)
+        return;
+    if (io == &record_io)
+        klog(KLOG_ERROR, "release records: writing block %u failed; no more are written, so "
+             "after a power cut output may be shown twice", (uint32_t)io->request.block);
+    else
+        klog(KLOG_ERROR, "release records: flush failed; no more are written, so after a power "
+             "cut output may be shown twice");
+    io->status = BLOCK_OK;
+    release_on = 0;
+}
+
+static void ckpt_release_wait(struct release_io *io)
+{
+    while (io->busy)
+        if (blockdev_wait_idle)
+            blockdev_wait_idle();
+    ckpt_release_check(io);
+}
+
+/* Starts a write of the sealed record to block, or a flush; 0 (records off) when refused. */
+static int ckpt_release_submit(struct release_io *io, enum block_operation operation,
+                               uint32_t block)
+{
+    int write = operation == BLOCK_WRITE;
+    io->request = (struct block_request){ .operation = operation, .block = block,
+                                          .count = write ? 1 : 0,
+                                          .buffer = write ? &release_record : NULL,
+                                          .done = ckpt_release_done, .context = io };
+    io->status = BLOCK_OK;
+    io->busy = 1;
+    int status = objstore->device->submit(objstore->device, &io->request);
+    if (status != BLOCK_OK) {
+        io->busy = 0;
+        io->status = status;
+        ckpt_release_check(io);
+    }
+    return status == BLOCK_OK;
+}
+
+/* From ckpt_maybe, between time slices: failures are reported, and once all the output that
+ * may go has gone and its last record is on the disk, a flush makes the records durable. */
+static void ckpt_release_poll(void)
+{
+    ckpt_release_check(&record_io);
+    ckpt_release_check(&flush_io);
+    if (!release_flush_due || record_io.busy || flush_io.busy)
+        return;
+    release_flush_due = 0;
+    if (release_unflushed && release_on) {
+        release_unflushed = 0;
+        ckpt_release_submit(&flush_io, BLOCK_FLUSH, 0);
+    }
+}
+
+/* The console's caught_up: no output waits to go now. */
+static void ckpt_release_caught_up(void)
+{
+    release_flush_due = 1;
+    ckpt_release_poll();
+}
+
+/* Waits for the records written so far to be durable (at boot). */
+static void ckpt_release_flush(void)
+{
+    ckpt_release_wait(&record_io);
+    ckpt_release_wait(&flush_io);
+    if (release_unflushed && release_on && ckpt_release_submit(&flush_io, BLOCK_FLUSH, 0))
+        ckpt_release_wait(&flush_io);
+    release_unflushed = release_flush_due = 0;
+}
+
+/* Made before the batch goes out, so that only starting the write follows it; the buffer is
+ * free once the previous record's write is done (long since, as a rule). */
 static void ckpt_release_prepare(uint64_t through)
 {
+    if (release_on)
+        ckpt_release_wait(&record_io);
     if (!release_on)
         return;
     memset(&release_record, 0, sizeof(release_record));
@@ -740,16 +820,11 @@ static void ckpt_release_prepare(uint64_t through)
                       release_copy);
 }
 
-/* Writes the sealed record to its copy and turns to the other; 0 (records off) when it fails. */
+/* Starts writing the sealed record to its copy and turns to the other; 0 when refused. */
 static int ckpt_release_write(void)
 {
-    if (blockdev_wait(objstore->device, BLOCK_WRITE, release_copy, 1, &release_record) !=
-        BLOCK_OK) {
-        klog(KLOG_ERROR, "release records: writing block %u failed; no more are written, so "
-             "after a power cut output may be shown twice", release_copy);
-        release_on = 0;
+    if (!ckpt_release_submit(&record_io, BLOCK_WRITE, release_copy))
         return 0;
-    }
     release_copy = release_copy == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B
                                                         : CAIRN_DISK_RELEASE_A;
     release_unflushed = 1;
@@ -764,6 +839,8 @@ static void ckpt_release_record(void)
     ckpt_cut(CUT_LINE);
     if (!ckpt_release_write())
         return;
+    if (cut_armed && cut_where == CUT_RECORDED)
+        ckpt_release_wait(&record_io);      /* the cut must find it on the disk */
     ckpt_cut(CUT_RECORDED);
     cut_armed = 0;          /* only its first batch */
 }
@@ -833,7 +910,7 @@ static int ckpt_held_output_readable(const struct cairn_disk_console *held, uint
 void ckpt_resume_output(void)
 {
     static const struct console_recorder recorder = { ckpt_release_prepare, ckpt_release_record,
-                                                      ckpt_release_flush };
+                                                      ckpt_release_caught_up };
     const struct cairn_disk_console *held = &objstore->root.console;
     uint64_t end = held->position + held->length, released = 0;
     uint32_t newest = CAIRN_DISK_RELEASE_B;
@@ -963,6 +1040,7 @@ void ckpt_maybe(int idle)
 {
     if (!ckpt_ready)
         return;
+    ckpt_release_poll();
     if (phase == CKPT_IDLE) {
         if (!ckpt_due())
             return;
