@@ -15,7 +15,10 @@
  *   CKPT_COMMIT          checkpoint/writer.c's phases: map, flush, root, flush, superblock
  *   --> durable: release the held output a line at a time, each line recorded in a release
  *       record (blocks 2 and 3) as soon as it is at the serial port
- *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile
+ *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile, and give
+ *       the pages written (or moved by the cleaner) their new blocks: only now are they
+ *       clean and evictable, since until the commit the new block may not be on the disk
+ *       yet (a batch still gathering or in flight) and the old one is the one in force
  *
  * Change lists. Every object changed since the last snapshot is on change
  * list `open_list` (Pages on one list, other types on another), each object
@@ -44,6 +47,7 @@
 #include <kernel/foreground.h>
 #include <kernel/heap.h>
 #include <kernel/klog.h>
+#include <kernel/ktest.h>
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
@@ -89,6 +93,9 @@ static uint64_t next_slice_tick;        /* while programs run, the writer waits 
 static uint64_t snapshot_cycles;        /* when the checkpoint being written was taken */
 static struct change_list changed_pages[2], changed_others[2];
 static int open_list;                   /* the change lists collecting changes now; ^1 frozen */
+/* Pages this write-out wrote or moved, given their new blocks when it commits (list 2). */
+enum { WRITTEN = 2 };
+static struct change_list written_pages;
 static struct ckpt_staged *staged;
 static struct cairn_root_record root;
 static struct cairn_object_record record;
@@ -120,6 +127,8 @@ static int cut_armed;                   /* the checkpoint being released is the 
 
 static struct change_list *ckpt_list(struct object *object, int index)
 {
+    if (index == WRITTEN)
+        return &written_pages;
     return object->type == CAIRN_TYPE_PAGE ? &changed_pages[index] : &changed_others[index];
 }
 
@@ -251,7 +260,21 @@ static int ckpt_write_staged(struct ckpt_staged *item)
     return ckpt_write_small(&item->header, item->level, item->data);
 }
 
-/* Writes a frozen page (the copy a write made, else its frame) and takes it off the frozen list. */
+/* The page's stored copy is moving (written, or copied by the cleaner): it gets the new block
+ * when this checkpoint commits (ckpt_pages_committed) and keeps the old one, still in force,
+ * until then. */
+static void ckpt_page_pending(struct page *page)
+{
+    if (!(page->object.changed & (1u << WRITTEN)))
+        ckpt_list_insert(&page->object, WRITTEN);
+}
+
+/*
+ * Writes a frozen page (the copy a write made, else its frame) and takes it off the frozen
+ * list. The block goes into a batch that may reach the disk only later, so the page stays
+ * dirty (not evictable) and keeps its old block until the commit. The copy can go at once:
+ * the batch holds its bytes.
+ */
 static int ckpt_write_page(struct page *page)
 {
     struct object *object = &page->object;
@@ -267,17 +290,47 @@ static int ckpt_write_page(struct page *page)
         if (status != STORE_OK)
             return status;
         ckpt_write_owner(object);
-        const struct cairn_map_entry *written = writer_entry(&writer, object->oid);
-        objstore_page_written(page, written->block, written->crc32c);
+        ckpt_page_pending(page);
         if (page->frozen_frame) {
             memory_frame_free(page->frozen_frame);
             page->frozen_frame = 0;
-        } else {
-            page->dirty = 0;    /* nobody wrote it since the snapshot: the disk has it all */
         }
     }
     ckpt_list_remove(object, open_list ^ 1);
     return status;
+}
+
+/*
+ * The checkpoint committed: every page it wrote or moved has its new block from now on
+ * (the old one may be reused), and a page nobody wrote since the snapshot is clean, so
+ * evictable, since the disk has all of it.
+ */
+static void ckpt_pages_committed(void)
+{
+    struct object *object;
+    while ((object = written_pages.head) != NULL) {
+        struct page *page = (struct page *)object;
+        ckpt_list_remove(object, WRITTEN);
+        const struct cairn_map_entry *entry = writer_entry(&writer, object->oid);
+        if (entry->type != CAIRN_TYPE_PAGE || entry->version != object->version || !entry->block)
+            continue;
+        page->disk_block = entry->block;
+        page->disk_crc = entry->crc32c;
+        if (!page->frame)
+            continue;
+        if (!(object->changed & (1u << open_list)))
+            page->dirty = 0;    /* nobody wrote it since the snapshot: the disk has it all */
+        objstore_page_written(page);
+    }
+}
+
+/* The checkpoint failed: pages keep the blocks in force (no segment is reused from here on)
+ * and stay dirty if they were; nothing is lost from RAM. */
+static void ckpt_pages_not_committed(void)
+{
+    struct object *object;
+    while ((object = written_pages.head) != NULL)
+        ckpt_list_remove(object, WRITTEN);
 }
 
 /* --- the pause --------------------------------------------------------------------------- */
@@ -470,11 +523,8 @@ static void ckpt_page_moved(uint32_t oid)
     struct object *object = object_lookup(oid, version);
     const struct cairn_map_entry *moved = writer_entry(&writer, oid);
     /* Only the Page the moved block belongs to: not a newer one that took its OID since. */
-    if (object && object->type == CAIRN_TYPE_PAGE && moved->version == object->version) {
-        struct page *page = (struct page *)object;
-        page->disk_block = moved->block;
-        page->disk_crc = moved->crc32c;
-    }
+    if (object && object->type == CAIRN_TYPE_PAGE && moved->version == object->version)
+        ckpt_page_pending((struct page *)object);  /* the old block stays good until the commit */
 }
 
 /* Copies one object out of a victim segment, unless this checkpoint wrote it already. */
@@ -542,6 +592,7 @@ static void ckpt_finish(void)
     uint64_t taken = platform_cycles() - snapshot_cycles;
     ckpt_last_commit_cycles = taken > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)taken;
     phase = CKPT_IDLE;
+    ckpt_pages_committed();
     ckpt_record_pending_frees();
     sched_wake_output_waiters();    /* its output left when it became durable */
     sched_finish_syncs(CAIRN_OK, writer.epoch);
@@ -650,6 +701,7 @@ static void ckpt_fail(const char *when)
         ckpt_list_remove(object, frozen);
         ckpt_note_change(object);
     }
+    ckpt_pages_not_committed();
     while (staged) {
         struct ckpt_staged *item = staged;
         staged = item->next;
@@ -692,21 +744,21 @@ void ckpt_page_destroying(struct page *page)
         ckpt_fail("writing a destroyed page");
 }
 
-void ckpt_page_location(uint64_t oid, uint32_t version, uint32_t *block, uint32_t *crc)
+void ckpt_page_loaded(struct page *page, uint64_t oid, uint32_t version)
 {
-    if (!ckpt_ready || oid >= writer.capacity)
+    if (!ckpt_ready || phase == CKPT_IDLE || phase == CKPT_LOAD || oid >= writer.capacity)
         return;
     const struct cairn_map_entry *newest = writer_entry(&writer, oid);
-    if (newest->type == CAIRN_TYPE_PAGE && newest->version == version && newest->block) {
-        *block = newest->block;     /* the cleaner copied it; the old block will be reused */
-        *crc = newest->crc32c;
-    }
+    if (newest->type == CAIRN_TYPE_PAGE && newest->version == version &&
+        newest->block != page->disk_block)
+        ckpt_page_pending(page);    /* the cleaner copied it: the new block from the commit on */
 }
 
 void ckpt_note_free(struct object *object)
 {
     ckpt_list_remove(object, 0);
     ckpt_list_remove(object, 1);
+    ckpt_list_remove(object, WRITTEN);
 }
 
 void ckpt_note_free_oid(uint32_t oid, uint32_t version)
@@ -966,4 +1018,87 @@ void ckpt_maybe(int idle)
     }
     if (idle || sched_frame_waiting() || platform_ticks() >= next_slice_tick)
         ckpt_write_slice();
+}
+
+/* --- in-kernel tests (ktest=NAME on an image booted with --snapshot) ------------------------ */
+
+/* Steps the write-out until the checkpoint under way commits. */
+static void ckpt_ktest_run_to_idle(void)
+{
+    while (ckpt_ready && phase != CKPT_IDLE)
+        if (ckpt_step() != STORE_OK)
+            ckpt_fail("in a test");
+}
+
+/* Evicts every clean page not used by the current operation. */
+static void ckpt_ktest_evict(void)
+{
+    objstore_begin_operation();
+    objstore_reclaim(0xFFFFFFFFu);
+}
+
+static int ckpt_ktest_holds(struct page *page, uint8_t fill)
+{
+    uint32_t frame = page_frame(page);
+    const uint8_t *bytes = frame ? memory_physical_to_pointer(frame) : NULL;
+    for (uint32_t i = 0; bytes && i < FRAME_SIZE; i++)
+        if (bytes[i] != fill)
+            return 0;
+    return bytes != NULL;
+}
+
+/*
+ * A page written into a batch that has not reached the disk yet must stay in RAM (its new
+ * block may hold anything still), and is evictable, with its new block, once the checkpoint
+ * has committed. Before 2026-12-02 it was evictable at once and its re-read failed its check.
+ */
+/* A new page filled with fill, snapshotted and written into the batch being gathered; NULL
+ * (after recording why) when that cannot be done. */
+static struct page *ckpt_ktest_page_in_batch(struct ktest_context *context, uint8_t fill)
+{
+    KTEST_EXPECT(ckpt_ready);
+    if (!ckpt_ready)
+        return NULL;
+    ckpt_ktest_run_to_idle();           /* the committed map, read in */
+    struct page *page = page_create();
+    uint32_t frame = page ? page_frame_for_write(page) : 0;
+    KTEST_EXPECT(frame != 0);
+    if (!frame)
+        return NULL;
+    memset(memory_physical_to_pointer(frame), fill, FRAME_SIZE);
+    ckpt_phase_snapshot();
+    while (ckpt_ready && (page->object.changed & (1u << (open_list ^ 1))))
+        if (ckpt_step() != STORE_OK)
+            ckpt_fail("in a test");
+    KTEST_EXPECT(phase == CKPT_WRITE_PAGES || phase == CKPT_RELOCATE);
+    return page;
+}
+
+KTEST_WITH_STORE(ckpt_page_clean_only_when_committed)
+{
+    struct page *page = ckpt_ktest_page_in_batch(context, 0x5c);
+    if (!page)
+        return;
+    ckpt_ktest_evict();
+    KTEST_EXPECT(page->frame != 0);     /* not clean before the commit */
+    KTEST_EXPECT(ckpt_ktest_holds(page, 0x5c));
+    ckpt_ktest_run_to_idle();
+    KTEST_EXPECT(!page->dirty && page->disk_block == writer_entry(&writer, page->object.oid)->block);
+    ckpt_ktest_evict();
+    KTEST_EXPECT(page->frame == 0);     /* clean now: evicted */
+    KTEST_EXPECT(ckpt_ktest_holds(page, 0x5c));     /* and read back from its new block */
+}
+
+/* A write-out that fails after a page went into its batch leaves the page dirty, in RAM: the
+ * batch may never reach the disk. Before 2026-12-02 the page stayed clean and was evicted. */
+KTEST_WITH_STORE(ckpt_failed_write_keeps_pages)
+{
+    struct page *page = ckpt_ktest_page_in_batch(context, 0xc3);
+    if (!page)
+        return;
+    strlcpy(writer.error, "a write failed (ktest)", sizeof(writer.error));
+    ckpt_fail("in a test");
+    ckpt_ktest_evict();
+    KTEST_EXPECT(page->frame != 0 && page->dirty);
+    KTEST_EXPECT(ckpt_ktest_holds(page, 0xc3));
 }

@@ -98,7 +98,7 @@ static struct object *objstore_make_page(oid_t oid, const struct cairn_map_entry
         page->object.type = CAIRN_TYPE_PAGE;
         page->disk_block = entry->block;
         page->disk_crc = entry->crc32c;
-        ckpt_page_location(oid, entry->version, &page->disk_block, &page->disk_crc);
+        ckpt_page_loaded(page, oid, entry->version);
     }
     return &page->object;
 }
@@ -254,10 +254,8 @@ void objstore_forget(struct page *page)
     page->resident_next = page->resident_previous = NULL;
 }
 
-void objstore_page_written(struct page *page, uint32_t block, uint32_t crc)
+void objstore_page_written(struct page *page)
 {
-    page->disk_block = block;
-    page->disk_crc = crc;
     objstore_forget(page);
     resident_append(page);      /* a clean copy now: evictable */
 }

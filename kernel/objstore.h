@@ -45,8 +45,9 @@ void objstore_clear_trouble(void);
 /* Marks a page as used by the current operation (it will not be evicted until the next). */
 void objstore_touch(struct page *page);
 
-/* A checkpoint wrote the page's frame to block: it is a clean, evictable copy now. */
-void objstore_page_written(struct page *page, uint32_t block, uint32_t crc);
+/* A checkpoint that wrote the page's frame (or moved its block) committed: the page goes to
+ * the young end of the eviction order, evictable once it is clean. */
+void objstore_page_written(struct page *page);
 
 /* Takes a page off the eviction order (it is being destroyed). */
 void objstore_forget(struct page *page);
