@@ -45,6 +45,7 @@
 #include <kernel/config.h>
 #include <kernel/console.h>
 #include <kernel/foreground.h>
+#include <kernel/format.h>
 #include <kernel/heap.h>
 #include <kernel/klog.h>
 #include <kernel/ktest.h>
@@ -86,6 +87,7 @@ struct ckpt_staged {
 
 static struct writer writer;
 static int ckpt_ready;                  /* the writer is set up and no write has failed */
+static char off_reason[72];             /* why checkpoints are off, when they are */
 static int copy_mode;                   /* ckpt.mode=copy */
 static enum ckpt_phase phase;
 static uint64_t next_ns;                /* monotonic time of the next periodic checkpoint */
@@ -687,6 +689,8 @@ static void ckpt_fail(const char *when)
 {
     klog(KLOG_ERROR, "checkpoint %llu failed %s: %s; checkpoints are off from now on",
          (unsigned long long)writer.epoch, when, writer.error);
+    format_print(off_reason, sizeof(off_reason), "checkpoint %llu failed %s: %s",
+                 (unsigned long long)writer.epoch, when, writer.error);
     ckpt_ready = 0;
     int frozen = open_list ^ 1;
     struct object *object;
@@ -940,6 +944,7 @@ void ckpt_init(void)
     if (!objstore->device->can_flush) {
         klog(KLOG_WARNING, "checkpoints off: the disk cannot flush its cache, so no write could "
              "ever be known to be durable");
+        strlcpy(off_reason, "the disk cannot flush its cache", sizeof(off_reason));
         return;
     }
     frees_lost = 1;         /* objects freed before the writer existed */
@@ -968,6 +973,15 @@ void ckpt_setup_output_commit(void)
 int ckpt_enabled(void)
 {
     return ckpt_ready;
+}
+
+const char *ckpt_off_reason(void)
+{
+    if (ckpt_ready)
+        return "";
+    if (!objstore)
+        return "no store: booted from modules (boot=modules), nothing is kept";
+    return off_reason[0] ? off_reason : "the checkpoint writer is not set up";
 }
 
 int ckpt_busy(void)

@@ -38,6 +38,8 @@ void ckpt_resume_output(void);
 
 /* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
 int ckpt_enabled(void);
+/* "" while checkpoints are taken; else why not, in words (for STATS and the log). */
+const char *ckpt_off_reason(void);
 int ckpt_busy(void);
 
 /* The epoch of the checkpoint that will cover what happens now (SYNC waits for it). */

@@ -301,6 +301,7 @@ static int call_stats(struct process *process)
     out.pages_loaded = objstore_page_reads;
     out.pages_evicted = objstore_evictions;
     out.restart_count = objstore ? (uint32_t)objstore->root.restart_count : 0;
+    strlcpy(out.checkpoints_off, ckpt_off_reason(), sizeof(out.checkpoints_off));
     return user_copy_out(process, argument(process, CONTEXT_EBX), &out, size);
 }
 
