@@ -80,9 +80,10 @@ struct change_list {
 struct ckpt_staged {
     struct ckpt_staged *next;
     struct object header;
-    uint8_t level;              /* Space node */
-    uint8_t data[] __attribute__((aligned(16)));   /* Process: struct process; Bank: struct
-                                                      bank; Space: slots */
+    uint8_t flags;              /* of its map entry: a Space node's level */
+    uint8_t data[] __attribute__((aligned(16)));   /* what its type's stage op gave: Process:
+                                                      struct process; Bank: struct bank;
+                                                      Space: slots */
 };
 
 static struct writer writer;
@@ -217,26 +218,19 @@ static void ckpt_write_owner(const struct object *object)
     writer_set_owner(&writer, object->oid, (uint32_t)object->bank, object->bank_version);
 }
 
-static void ckpt_bank_to_record(const struct bank *bank, struct cairn_object_record *out)
-{
-    out->bank_limit = bank->limit;
-    out->bank_used = bank->used;
-    out->bank_objects = bank->objects;
-    out->bank_program = bank->program;
-    out->bank_depth = bank->depth;
-}
-
 /*
- * Writes one small object as the pause saw it: header, a Space node's level,
- * and data (a Process: struct process; a Bank: struct bank; a Space node:
- * its slots). Serves both staged copies and, without memory for a copy, the
- * live object itself.
+ * Writes one small object as the pause saw it: header, its map entry's flags
+ * and data, what its type's stage op gave (a Process: struct process; a Bank:
+ * struct bank; a Space node: its slots). A raw-block type's data is its
+ * block; a record type's to_record fills its record from it. Serves both
+ * staged copies and, without memory for a copy, the live object itself.
  */
-static int ckpt_write_small(const struct object *header, uint8_t level, const void *data)
+static int ckpt_write_small(const struct object *header, uint8_t flags, const void *data)
 {
     int status;
-    if (header->type == CAIRN_TYPE_SPACE) {
-        status = writer_put_object(&writer, header->oid, header->version, CAIRN_TYPE_SPACE, level,
+    const struct object_ops *ops = object_type_ops(header->type);
+    if (!object_type_is_record(header->type)) {
+        status = writer_put_object(&writer, header->oid, header->version, header->type, flags,
                                    (void *)data, 0);
     } else {
         memset(&record, 0, sizeof(record));
@@ -245,10 +239,8 @@ static int ckpt_write_small(const struct object *header, uint8_t level, const vo
         record.type = header->type;
         record.bank = header->bank;
         record.bank_version = header->bank_version;
-        if (header->type == CAIRN_TYPE_BANK)
-            ckpt_bank_to_record(data, &record);
-        else if (header->type == CAIRN_TYPE_PROCESS)
-            process_to_record(data, &record);
+        if (ops->to_record)
+            ops->to_record(data, &record);
         status = writer_put_object(&writer, header->oid, header->version, header->type, 0,
                                    &record, 1);
     }
@@ -259,7 +251,7 @@ static int ckpt_write_small(const struct object *header, uint8_t level, const vo
 
 static int ckpt_write_staged(struct ckpt_staged *item)
 {
-    return ckpt_write_small(&item->header, item->level, item->data);
+    return ckpt_write_small(&item->header, item->flags, item->data);
 }
 
 /* The page's stored copy is moving (written, or copied by the cleaner): it gets the new block
@@ -337,27 +329,19 @@ static void ckpt_pages_not_committed(void)
 
 /* --- the pause --------------------------------------------------------------------------- */
 
-/* Copies one small object as it is now; without memory for the copy, writes it at once. */
+/* Copies one small object as it is now (what its type's stage op names); without memory for
+ * the copy, writes it at once. */
 static int ckpt_stage(struct object *object)
 {
+    const struct object_ops *ops = object_type_ops(object->type);
     uint32_t size = 0;
-    const void *data = NULL;
-    if (object->type == CAIRN_TYPE_PROCESS) {
-        size = sizeof(struct process);
-        data = object;
-    } else if (object->type == CAIRN_TYPE_BANK) {
-        size = sizeof(struct bank);
-        data = object;
-    } else if (object->type == CAIRN_TYPE_SPACE) {
-        size = SPACE_SLOTS * sizeof(struct capability);
-        data = space_slots((struct space *)object);
-    }
-    uint8_t level = object->type == CAIRN_TYPE_SPACE ? ((struct space *)object)->level : 0;
+    uint8_t flags = 0;
+    const void *data = ops->stage ? ops->stage(object, &size, &flags) : NULL;
     struct ckpt_staged *item = kzalloc(sizeof(*item) + size);
     if (!item)      /* no memory for a copy: the pause writes the object itself */
-        return ckpt_write_small(object, level, data);
+        return ckpt_write_small(object, flags, data);
     item->header = *object;
-    item->level = level;
+    item->flags = flags;
     if (size)
         memcpy(item->data, data, size);
     item->next = staged;
@@ -544,9 +528,8 @@ static int ckpt_phase_relocate(void)
         strlcpy(writer.error, objstore->error, sizeof(writer.error));
         return STORE_CORRUPT;
     }
-    int is_record = entry.type != CAIRN_TYPE_PAGE && entry.type != CAIRN_TYPE_SPACE;
     int status = writer_put_object(&writer, oid, entry.version, entry.type, entry.flags,
-                                   relocation_block, is_record);
+                                   relocation_block, object_type_is_record(entry.type));
     if (status == STORE_OK)
         writer_set_owner(&writer, oid, entry.bank, entry.bank_version);
     if (status == STORE_OK && entry.type == CAIRN_TYPE_PAGE)

@@ -9,6 +9,7 @@
 #include <kernel/ktest.h>
 #include <kernel/memory.h>
 #include <kernel/monitor.h>
+#include <kernel/obj/objects.h>
 #include <kernel/ckpt.h>
 #include <kernel/objstore.h>
 #include <arch/trap.h>
@@ -47,6 +48,7 @@ static void kernel_deliberate_fault(const char *kind)
 void kernel_main(struct boot_info *info)
 {
     options_set_defaults(config_options, config_option_count);
+    object_types_check();
     memory_init(info);
     kernel_print_banner(info);
     config_parse(info->command_line);

@@ -17,6 +17,11 @@ void objstore_boot(void);
 /* Loads store OID oid into the object table (or records it as free). */
 void objstore_load(oid_t oid);
 
+/* Reads the block of oid's map entry into a 4 KiB buffer; 0, noted as damage, when it fails
+ * its checksum or cannot be read. */
+struct cairn_map_entry;
+int objstore_read_block(oid_t oid, const struct cairn_map_entry *entry, void *buffer);
+
 /* Fills frame with the page's data from the disk; 0, noted as damage, when the block is bad. */
 int objstore_read_page(struct page *page, uint32_t frame);
 
