@@ -1099,3 +1099,28 @@ KTEST_WITH_STORE(ckpt_failed_write_keeps_pages)
     KTEST_EXPECT(page->frame != 0 && page->dirty);
     KTEST_EXPECT(ckpt_ktest_holds(page, 0xc3));
 }
+
+/*
+ * Issue 15, item 1: a Page destroyed during a write-out leaves its OID, at a new version, to
+ * the next Page made (the free list is last in, first out), while the map being written still
+ * names the old Page's block until the commit. When the cleaner moves that block, the new Page
+ * must not get it: it would read the destroyed Page's data.
+ */
+KTEST_WITH_STORE(ckpt_moved_block_goes_only_to_its_page)
+{
+    struct page *old = ckpt_ktest_page_in_batch(context, 0xa7);
+    if (!old)
+        return;
+    ckpt_ktest_run_to_idle();               /* the old Page is in the committed map */
+    uint32_t oid = (uint32_t)old->object.oid;
+    ckpt_phase_snapshot();                  /* a write-out under way: frees wait for its commit */
+    object_destroy(&old->object);
+    struct page *new = page_create();
+    KTEST_EXPECT(new && new->object.oid == oid);
+    if (!new || new->object.oid != oid)
+        return;
+    ckpt_page_moved(oid);                   /* as the cleaner copying the old Page's block */
+    ckpt_ktest_run_to_idle();
+    KTEST_EXPECT(new->disk_block == 0);
+    KTEST_EXPECT(ckpt_ktest_holds(new, 0));
+}
