@@ -249,7 +249,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I. -Iinclude
 FUZZ_SOURCES := $(STORE_SOURCES) kernel/format.c tools/host_shim.c tools/image_check.c
-FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_blocks $(BUILD)/fuzz/fuzz_image $(BUILD)/fuzz/fuzz_recovery
+FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_blocks $(BUILD)/fuzz/fuzz_image $(BUILD)/fuzz/fuzz_recovery $(BUILD)/fuzz/fuzz_fields
 
 $(BUILD)/fuzz/fuzz_blocks: tests/fuzz/fuzz_blocks.c $(FUZZ_SOURCES) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -263,15 +263,20 @@ $(BUILD)/fuzz/fuzz_recovery: tests/fuzz/fuzz_image.c $(FUZZ_SOURCES) | $(DEPS_ST
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -DFUZZ_RECOVERY -o $@ $^
 
+$(BUILD)/fuzz/fuzz_fields: tests/fuzz/fuzz_image.c $(FUZZ_SOURCES) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -DFUZZ_FIELDS -o $@ $^
+
 fuzz-targets: $(FUZZ_TARGETS)
 
 # Runs each target for FUZZ_SECONDS; new inputs collect in build/fuzz/corpus-*, crashes in build/fuzz/.
 fuzz: $(FUZZ_TARGETS)
-	@for target in blocks image recovery; do \
+	@for target in blocks image recovery fields; do \
 		seeds=tests/fuzz/corpus/$$target; [ $$target = recovery ] && seeds=tests/fuzz/corpus/image; \
 		mkdir -p $(BUILD)/fuzz/corpus-$$target; \
 		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
-		$(BUILD)/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=270000 \
+		maxlen=270000; [ $$target = fields ] && maxlen=1024; \
+		$(BUILD)/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -max_len=$$maxlen \
 			-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$target- \
 			$(BUILD)/fuzz/corpus-$$target $$seeds 2>&1 | \
 			grep -E "^(stat::number_of_executed_units|stat::new_units_added|Done|==.*ERROR|SUMMARY)" \

@@ -16,7 +16,10 @@
  *   --> durable: the held output may go; kernel/console.c sends it in bounded batches,
  *       the first at once and the rest between time slices, each batch recorded in a
  *       release record (blocks 2 and 3) as soon as it is at the serial port
- *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile
+ *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile, and give
+ *       the pages written (or moved by the cleaner) their new blocks: only now are they
+ *       clean and evictable, since until the commit the new block may not be on the disk
+ *       yet (a batch still gathering or in flight) and the old one is the one in force
  *
  * Change lists. Every object changed since the last snapshot is on change
  * list `open_list` (Pages on one list, other types on another), each object
@@ -43,8 +46,10 @@
 #include <kernel/config.h>
 #include <kernel/console.h>
 #include <kernel/foreground.h>
+#include <kernel/format.h>
 #include <kernel/heap.h>
 #include <kernel/klog.h>
+#include <kernel/ktest.h>
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
@@ -76,13 +81,15 @@ struct change_list {
 struct ckpt_staged {
     struct ckpt_staged *next;
     struct object header;
-    uint8_t level;              /* Space node */
-    uint8_t data[] __attribute__((aligned(16)));   /* Process: struct process; Bank: struct
-                                                      bank; Space: slots */
+    uint8_t flags;              /* of its map entry: a Space node's level */
+    uint8_t data[] __attribute__((aligned(16)));   /* what its type's stage op gave: Process:
+                                                      struct process; Bank: struct bank;
+                                                      Space: slots */
 };
 
 static struct writer writer;
 static int ckpt_ready;                  /* the writer is set up and no write has failed */
+static char off_reason[72];             /* why checkpoints are off, when they are */
 static int copy_mode;                   /* ckpt.mode=copy */
 static enum ckpt_phase phase;
 static uint64_t next_ns;                /* monotonic time of the next periodic checkpoint */
@@ -90,6 +97,9 @@ static uint64_t next_slice_tick;        /* while programs run, the writer waits 
 static uint64_t snapshot_cycles;        /* when the checkpoint being written was taken */
 static struct change_list changed_pages[2], changed_others[2];
 static int open_list;                   /* the change lists collecting changes now; ^1 frozen */
+/* Pages this write-out wrote or moved, given their new blocks when it commits (list 2). */
+enum { WRITTEN = 2 };
+static struct change_list written_pages;
 static struct ckpt_staged *staged;
 static struct cairn_root_record root;
 static struct cairn_object_record record;
@@ -129,6 +139,8 @@ static int cut_armed;                   /* the checkpoint being released is the 
 
 static struct change_list *ckpt_list(struct object *object, int index)
 {
+    if (index == WRITTEN)
+        return &written_pages;
     return object->type == CAIRN_TYPE_PAGE ? &changed_pages[index] : &changed_others[index];
 }
 
@@ -215,26 +227,19 @@ static void ckpt_write_owner(const struct object *object)
     writer_set_owner(&writer, object->oid, (uint32_t)object->bank, object->bank_version);
 }
 
-static void ckpt_bank_to_record(const struct bank *bank, struct cairn_object_record *out)
-{
-    out->bank_limit = bank->limit;
-    out->bank_used = bank->used;
-    out->bank_objects = bank->objects;
-    out->bank_program = bank->program;
-    out->bank_depth = bank->depth;
-}
-
 /*
- * Writes one small object as the pause saw it: header, a Space node's level,
- * and data (a Process: struct process; a Bank: struct bank; a Space node:
- * its slots). Serves both staged copies and, without memory for a copy, the
- * live object itself.
+ * Writes one small object as the pause saw it: header, its map entry's flags
+ * and data, what its type's stage op gave (a Process: struct process; a Bank:
+ * struct bank; a Space node: its slots). A raw-block type's data is its
+ * block; a record type's to_record fills its record from it. Serves both
+ * staged copies and, without memory for a copy, the live object itself.
  */
-static int ckpt_write_small(const struct object *header, uint8_t level, const void *data)
+static int ckpt_write_small(const struct object *header, uint8_t flags, const void *data)
 {
     int status;
-    if (header->type == CAIRN_TYPE_SPACE) {
-        status = writer_put_object(&writer, header->oid, header->version, CAIRN_TYPE_SPACE, level,
+    const struct object_ops *ops = object_type_ops(header->type);
+    if (!object_type_is_record(header->type)) {
+        status = writer_put_object(&writer, header->oid, header->version, header->type, flags,
                                    (void *)data, 0);
     } else {
         memset(&record, 0, sizeof(record));
@@ -243,10 +248,8 @@ static int ckpt_write_small(const struct object *header, uint8_t level, const vo
         record.type = header->type;
         record.bank = header->bank;
         record.bank_version = header->bank_version;
-        if (header->type == CAIRN_TYPE_BANK)
-            ckpt_bank_to_record(data, &record);
-        else if (header->type == CAIRN_TYPE_PROCESS)
-            process_to_record(data, &record);
+        if (ops->to_record)
+            ops->to_record(data, &record);
         status = writer_put_object(&writer, header->oid, header->version, header->type, 0,
                                    &record, 1);
     }
@@ -257,10 +260,24 @@ static int ckpt_write_small(const struct object *header, uint8_t level, const vo
 
 static int ckpt_write_staged(struct ckpt_staged *item)
 {
-    return ckpt_write_small(&item->header, item->level, item->data);
+    return ckpt_write_small(&item->header, item->flags, item->data);
 }
 
-/* Writes a frozen page (the copy a write made, else its frame) and takes it off the frozen list. */
+/* The page's stored copy is moving (written, or copied by the cleaner): it gets the new block
+ * when this checkpoint commits (ckpt_pages_committed) and keeps the old one, still in force,
+ * until then. */
+static void ckpt_page_pending(struct page *page)
+{
+    if (!(page->object.changed & (1u << WRITTEN)))
+        ckpt_list_insert(&page->object, WRITTEN);
+}
+
+/*
+ * Writes a frozen page (the copy a write made, else its frame) and takes it off the frozen
+ * list. The block goes into a batch that may reach the disk only later, so the page stays
+ * dirty (not evictable) and keeps its old block until the commit. The copy can go at once:
+ * the batch holds its bytes.
+ */
 static int ckpt_write_page(struct page *page)
 {
     struct object *object = &page->object;
@@ -276,42 +293,64 @@ static int ckpt_write_page(struct page *page)
         if (status != STORE_OK)
             return status;
         ckpt_write_owner(object);
-        const struct cairn_map_entry *written = writer_entry(&writer, object->oid);
-        objstore_page_written(page, written->block, written->crc32c);
+        ckpt_page_pending(page);
         if (page->frozen_frame) {
             memory_frame_free(page->frozen_frame);
             page->frozen_frame = 0;
-        } else {
-            page->dirty = 0;    /* nobody wrote it since the snapshot: the disk has it all */
         }
     }
     ckpt_list_remove(object, open_list ^ 1);
     return status;
 }
 
+/*
+ * The checkpoint committed: every page it wrote or moved has its new block from now on
+ * (the old one may be reused), and a page nobody wrote since the snapshot is clean, so
+ * evictable, since the disk has all of it.
+ */
+static void ckpt_pages_committed(void)
+{
+    struct object *object;
+    while ((object = written_pages.head) != NULL) {
+        struct page *page = (struct page *)object;
+        ckpt_list_remove(object, WRITTEN);
+        const struct cairn_map_entry *entry = writer_entry(&writer, object->oid);
+        if (entry->type != CAIRN_TYPE_PAGE || entry->version != object->version || !entry->block)
+            continue;
+        page->disk_block = entry->block;
+        page->disk_crc = entry->crc32c;
+        if (!page->frame)
+            continue;
+        if (!(object->changed & (1u << open_list)))
+            page->dirty = 0;    /* nobody wrote it since the snapshot: the disk has it all */
+        objstore_page_written(page);
+    }
+}
+
+/* The checkpoint failed: pages keep the blocks in force (no segment is reused from here on)
+ * and stay dirty if they were; nothing is lost from RAM. */
+static void ckpt_pages_not_committed(void)
+{
+    struct object *object;
+    while ((object = written_pages.head) != NULL)
+        ckpt_list_remove(object, WRITTEN);
+}
+
 /* --- the pause --------------------------------------------------------------------------- */
 
-/* Copies one small object as it is now; without memory for the copy, writes it at once. */
+/* Copies one small object as it is now (what its type's stage op names); without memory for
+ * the copy, writes it at once. */
 static int ckpt_stage(struct object *object)
 {
+    const struct object_ops *ops = object_type_ops(object->type);
     uint32_t size = 0;
-    const void *data = NULL;
-    if (object->type == CAIRN_TYPE_PROCESS) {
-        size = sizeof(struct process);
-        data = object;
-    } else if (object->type == CAIRN_TYPE_BANK) {
-        size = sizeof(struct bank);
-        data = object;
-    } else if (object->type == CAIRN_TYPE_SPACE) {
-        size = SPACE_SLOTS * sizeof(struct capability);
-        data = space_slots((struct space *)object);
-    }
-    uint8_t level = object->type == CAIRN_TYPE_SPACE ? ((struct space *)object)->level : 0;
+    uint8_t flags = 0;
+    const void *data = ops->stage ? ops->stage(object, &size, &flags) : NULL;
     struct ckpt_staged *item = kzalloc(sizeof(*item) + size);
     if (!item)      /* no memory for a copy: the pause writes the object itself */
-        return ckpt_write_small(object, level, data);
+        return ckpt_write_small(object, flags, data);
     item->header = *object;
-    item->level = level;
+    item->flags = flags;
     if (size)
         memcpy(item->data, data, size);
     item->next = staged;
@@ -480,11 +519,8 @@ static void ckpt_page_moved(uint32_t oid)
     struct object *object = object_lookup(oid, version);
     const struct cairn_map_entry *moved = writer_entry(&writer, oid);
     /* Only the Page the moved block belongs to: not a newer one that took its OID since. */
-    if (object && object->type == CAIRN_TYPE_PAGE && moved->version == object->version) {
-        struct page *page = (struct page *)object;
-        page->disk_block = moved->block;
-        page->disk_crc = moved->crc32c;
-    }
+    if (object && object->type == CAIRN_TYPE_PAGE && moved->version == object->version)
+        ckpt_page_pending((struct page *)object);  /* the old block stays good until the commit */
 }
 
 /* Copies one object out of a victim segment, unless this checkpoint wrote it already. */
@@ -502,9 +538,8 @@ static int ckpt_phase_relocate(void)
         strlcpy(writer.error, objstore->error, sizeof(writer.error));
         return STORE_CORRUPT;
     }
-    int is_record = entry.type != CAIRN_TYPE_PAGE && entry.type != CAIRN_TYPE_SPACE;
     int status = writer_put_object(&writer, oid, entry.version, entry.type, entry.flags,
-                                   relocation_block, is_record);
+                                   relocation_block, object_type_is_record(entry.type));
     if (status == STORE_OK)
         writer_set_owner(&writer, oid, entry.bank, entry.bank_version);
     if (status == STORE_OK && entry.type == CAIRN_TYPE_PAGE)
@@ -553,6 +588,7 @@ static void ckpt_finish(void)
     uint64_t taken = platform_cycles() - snapshot_cycles;
     ckpt_last_commit_cycles = taken > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)taken;
     phase = CKPT_IDLE;
+    ckpt_pages_committed();
     ckpt_record_pending_frees();
     sched_wake_output_waiters();    /* its output left when it became durable */
     sched_finish_syncs(CAIRN_OK, writer.epoch);
@@ -635,6 +671,8 @@ static void ckpt_fail(const char *when)
 {
     klog(KLOG_ERROR, "checkpoint %llu failed %s: %s; checkpoints are off from now on",
          (unsigned long long)writer.epoch, when, writer.error);
+    format_print(off_reason, sizeof(off_reason), "checkpoint %llu failed %s: %s",
+                 (unsigned long long)writer.epoch, when, writer.error);
     ckpt_ready = 0;
     int frozen = open_list ^ 1;
     struct object *object;
@@ -649,6 +687,7 @@ static void ckpt_fail(const char *when)
         ckpt_list_remove(object, frozen);
         ckpt_note_change(object);
     }
+    ckpt_pages_not_committed();
     while (staged) {
         struct ckpt_staged *item = staged;
         staged = item->next;
@@ -692,21 +731,21 @@ void ckpt_page_destroying(struct page *page)
         ckpt_fail("writing a destroyed page");
 }
 
-void ckpt_page_location(uint64_t oid, uint32_t version, uint32_t *block, uint32_t *crc)
+void ckpt_page_loaded(struct page *page, uint64_t oid, uint32_t version)
 {
-    if (!ckpt_ready || oid >= writer.capacity)
+    if (!ckpt_ready || phase == CKPT_IDLE || phase == CKPT_LOAD || oid >= writer.capacity)
         return;
     const struct cairn_map_entry *newest = writer_entry(&writer, oid);
-    if (newest->type == CAIRN_TYPE_PAGE && newest->version == version && newest->block) {
-        *block = newest->block;     /* the cleaner copied it; the old block will be reused */
-        *crc = newest->crc32c;
-    }
+    if (newest->type == CAIRN_TYPE_PAGE && newest->version == version &&
+        newest->block != page->disk_block)
+        ckpt_page_pending(page);    /* the cleaner copied it: the new block from the commit on */
 }
 
 void ckpt_note_free(struct object *object)
 {
     ckpt_list_remove(object, 0);
     ckpt_list_remove(object, 1);
+    ckpt_list_remove(object, WRITTEN);
 }
 
 void ckpt_note_free_oid(uint32_t oid, uint32_t version)
@@ -972,6 +1011,7 @@ void ckpt_init(void)
     if (!objstore->device->can_flush) {
         klog(KLOG_WARNING, "checkpoints off: the disk cannot flush its cache, so no write could "
              "ever be known to be durable");
+        strlcpy(off_reason, "the disk cannot flush its cache", sizeof(off_reason));
         return;
     }
     frees_lost = 1;         /* objects freed before the writer existed */
@@ -1000,6 +1040,15 @@ void ckpt_setup_output_commit(void)
 int ckpt_enabled(void)
 {
     return ckpt_ready;
+}
+
+const char *ckpt_off_reason(void)
+{
+    if (ckpt_ready)
+        return "";
+    if (!objstore)
+        return "no store: booted from modules (boot=modules), nothing is kept";
+    return off_reason[0] ? off_reason : "the checkpoint writer is not set up";
 }
 
 int ckpt_busy(void)
@@ -1051,4 +1100,112 @@ void ckpt_maybe(int idle)
     }
     if (idle || sched_frame_waiting() || platform_ticks() >= next_slice_tick)
         ckpt_write_slice();
+}
+
+/* --- in-kernel tests (ktest=NAME on an image booted with --snapshot) ------------------------ */
+
+/* Steps the write-out until the checkpoint under way commits. */
+static void ckpt_ktest_run_to_idle(void)
+{
+    while (ckpt_ready && phase != CKPT_IDLE)
+        if (ckpt_step() != STORE_OK)
+            ckpt_fail("in a test");
+}
+
+/* Evicts every clean page not used by the current operation. */
+static void ckpt_ktest_evict(void)
+{
+    objstore_begin_operation();
+    objstore_reclaim(0xFFFFFFFFu);
+}
+
+static int ckpt_ktest_holds(struct page *page, uint8_t fill)
+{
+    uint32_t frame = page_frame(page);
+    const uint8_t *bytes = frame ? memory_physical_to_pointer(frame) : NULL;
+    for (uint32_t i = 0; bytes && i < FRAME_SIZE; i++)
+        if (bytes[i] != fill)
+            return 0;
+    return bytes != NULL;
+}
+
+/*
+ * A page written into a batch that has not reached the disk yet must stay in RAM (its new
+ * block may hold anything still), and is evictable, with its new block, once the checkpoint
+ * has committed. Before 2026-12-02 it was evictable at once and its re-read failed its check.
+ */
+/* A new page filled with fill, snapshotted and written into the batch being gathered; NULL
+ * (after recording why) when that cannot be done. */
+static struct page *ckpt_ktest_page_in_batch(struct ktest_context *context, uint8_t fill)
+{
+    KTEST_EXPECT(ckpt_ready);
+    if (!ckpt_ready)
+        return NULL;
+    ckpt_ktest_run_to_idle();           /* the committed map, read in */
+    struct page *page = page_create();
+    uint32_t frame = page ? page_frame_for_write(page) : 0;
+    KTEST_EXPECT(frame != 0);
+    if (!frame)
+        return NULL;
+    memset(memory_physical_to_pointer(frame), fill, FRAME_SIZE);
+    ckpt_phase_snapshot();
+    while (ckpt_ready && (page->object.changed & (1u << (open_list ^ 1))))
+        if (ckpt_step() != STORE_OK)
+            ckpt_fail("in a test");
+    KTEST_EXPECT(phase == CKPT_WRITE_PAGES || phase == CKPT_RELOCATE);
+    return page;
+}
+
+KTEST_WITH_STORE(ckpt_page_clean_only_when_committed)
+{
+    struct page *page = ckpt_ktest_page_in_batch(context, 0x5c);
+    if (!page)
+        return;
+    ckpt_ktest_evict();
+    KTEST_EXPECT(page->frame != 0);     /* not clean before the commit */
+    KTEST_EXPECT(ckpt_ktest_holds(page, 0x5c));
+    ckpt_ktest_run_to_idle();
+    KTEST_EXPECT(!page->dirty && page->disk_block == writer_entry(&writer, page->object.oid)->block);
+    ckpt_ktest_evict();
+    KTEST_EXPECT(page->frame == 0);     /* clean now: evicted */
+    KTEST_EXPECT(ckpt_ktest_holds(page, 0x5c));     /* and read back from its new block */
+}
+
+/* A write-out that fails after a page went into its batch leaves the page dirty, in RAM: the
+ * batch may never reach the disk. Before 2026-12-02 the page stayed clean and was evicted. */
+KTEST_WITH_STORE(ckpt_failed_write_keeps_pages)
+{
+    struct page *page = ckpt_ktest_page_in_batch(context, 0xc3);
+    if (!page)
+        return;
+    strlcpy(writer.error, "a write failed (ktest)", sizeof(writer.error));
+    ckpt_fail("in a test");
+    ckpt_ktest_evict();
+    KTEST_EXPECT(page->frame != 0 && page->dirty);
+    KTEST_EXPECT(ckpt_ktest_holds(page, 0xc3));
+}
+
+/*
+ * Issue 15, item 1: a Page destroyed during a write-out leaves its OID, at a new version, to
+ * the next Page made (the free list is last in, first out), while the map being written still
+ * names the old Page's block until the commit. When the cleaner moves that block, the new Page
+ * must not get it: it would read the destroyed Page's data.
+ */
+KTEST_WITH_STORE(ckpt_moved_block_goes_only_to_its_page)
+{
+    struct page *old = ckpt_ktest_page_in_batch(context, 0xa7);
+    if (!old)
+        return;
+    ckpt_ktest_run_to_idle();               /* the old Page is in the committed map */
+    uint32_t oid = (uint32_t)old->object.oid;
+    ckpt_phase_snapshot();                  /* a write-out under way: frees wait for its commit */
+    object_destroy(&old->object);
+    struct page *new = page_create();
+    KTEST_EXPECT(new && new->object.oid == oid);
+    if (!new || new->object.oid != oid)
+        return;
+    ckpt_page_moved(oid);                   /* as the cleaner copying the old Page's block */
+    ckpt_ktest_run_to_idle();
+    KTEST_EXPECT(new->disk_block == 0);
+    KTEST_EXPECT(ckpt_ktest_holds(new, 0));
 }

@@ -38,6 +38,8 @@ void ckpt_resume_output(void);
 
 /* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
 int ckpt_enabled(void);
+/* "" while checkpoints are taken; else why not, in words (for STATS and the log). */
+const char *ckpt_off_reason(void);
 int ckpt_busy(void);
 
 /* The epoch of the checkpoint that will cover what happens now (SYNC waits for it). */
@@ -54,9 +56,9 @@ void ckpt_note_free_oid(uint32_t oid, uint32_t version);
 int ckpt_reserve_oids(uint32_t oid_limit);
 /* A page is being destroyed: if the checkpoint being written still needs it, it is written now. */
 void ckpt_page_destroying(struct page *page);
-/* Where a page being loaded has its contents now: the committed map's block, unless the
- * cleaner has copied it since (the map being written knows); updates *block and *crc. */
-void ckpt_page_location(uint64_t oid, uint32_t version, uint32_t *block, uint32_t *crc);
+/* A page being loaded (oid at version, its committed block in page->disk_block): if the
+ * write-out under way has copied it elsewhere, the page moves there when it commits. */
+void ckpt_page_loaded(struct page *page, uint64_t oid, uint32_t version);
 /* May object change now? Yes when it is already among the changes the next checkpoint writes
  * or when they are fewer than the store's change limit (format_change_limit); no means the
  * caller waits, as for a frame, until a checkpoint has taken them. */

@@ -14,11 +14,13 @@ void ktest_expect(struct ktest_context *context, int passed, const char *conditi
     kprintf("    # %s:%d: expected %s\n", file, line, condition);
 }
 
-/* Is name one of the comma-separated words of selection (or is selection "all")? */
-static int ktest_selected(const char *selection, const char *name)
+/* Is the test one of the comma-separated words of selection (or is selection "all" and the
+ * test one that runs without a store)? */
+static int ktest_selected(const char *selection, const struct ktest *test)
 {
     if (strcmp(selection, "all") == 0)
-        return 1;
+        return !test->needs_store;
+    const char *name = test->name;
     size_t length = strlen(name);
     for (const char *p = selection; *p;) {
         const char *end = strchr(p, ',');
@@ -30,14 +32,22 @@ static int ktest_selected(const char *selection, const char *name)
     return 0;
 }
 
+int ktest_needs_store(const char *selection)
+{
+    for (const struct ktest *test = ktest_table_start; test < ktest_table_end; test++)
+        if (test->needs_store && ktest_selected(selection, test))
+            return 1;
+    return 0;
+}
+
 int ktest_run(const char *selection)
 {
     int planned = 0, number = 0, failed = 0;
     for (const struct ktest *test = ktest_table_start; test < ktest_table_end; test++)
-        planned += ktest_selected(selection, test->name);
+        planned += ktest_selected(selection, test);
     kprintf("KTAP version 1\n1..%d\n", planned);
     for (const struct ktest *test = ktest_table_start; test < ktest_table_end; test++) {
-        if (!ktest_selected(selection, test->name))
+        if (!ktest_selected(selection, test))
             continue;
         struct ktest_context context = { 0 };
         test->run(&context);

@@ -9,6 +9,7 @@
 #include <kernel/ktest.h>
 #include <kernel/memory.h>
 #include <kernel/monitor.h>
+#include <kernel/obj/objects.h>
 #include <kernel/ckpt.h>
 #include <kernel/objstore.h>
 #include <arch/trap.h>
@@ -47,6 +48,7 @@ static void kernel_deliberate_fault(const char *kind)
 void kernel_main(struct boot_info *info)
 {
     options_set_defaults(config_options, config_option_count);
+    object_types_check();
     memory_init(info);
     kernel_print_banner(info);
     config_parse(info->command_line);
@@ -63,7 +65,7 @@ void kernel_main(struct boot_info *info)
     if (config.diskbench)
         kernel_exit(disk_bench_run((uint32_t)config.diskbench) ? EXIT_TEST_FAILURE
                                                                : EXIT_SUCCESS_STATUS);
-    if (config.ktest[0])
+    if (config.ktest[0] && !ktest_needs_store(config.ktest))
         kernel_exit(ktest_run(config.ktest) ? EXIT_TEST_FAILURE : EXIT_SUCCESS_STATUS);
     if (config.monitor)
         monitor_run();
@@ -75,6 +77,8 @@ void kernel_main(struct boot_info *info)
     }
     else
         fatal("option 'boot' must be 'disk' or 'modules', not '%s'", config.boot);
+    if (config.ktest[0])    /* tests of the store and the checkpoints: no program runs */
+        kernel_exit(ktest_run(config.ktest) ? EXIT_TEST_FAILURE : EXIT_SUCCESS_STATUS);
     ckpt_setup_output_commit();
     if (objstore)
         ckpt_resume_output();

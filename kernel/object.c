@@ -8,7 +8,9 @@
  * does not have. An entry keeps its OID's current
  * version even while no object lives there; destroying an object bumps the
  * version and puts the OID on a free list, so a reused OID never answers to
- * an old capability.
+ * an old capability. An OID whose version reaches CAIRN_VERSION_RETIRED is
+ * retired instead: it stays free for ever, since one more version would wrap
+ * to 0 ("ask the store") and then to versions old capabilities still carry.
  *
  * OIDs below the store's limit belong to objects on disk: their entries
  * start out empty (version 0, "ask the store"), and a lookup that finds
@@ -17,6 +19,7 @@
  * map finds them (object_mark_missing), so they are handed out again.
  */
 #include <stddef.h>
+#include <cairn/disk_format.h>
 #include <kernel/ckpt.h>
 #include <kernel/heap.h>
 #include <kernel/object.h>
@@ -118,6 +121,8 @@ void object_mark_missing(oid_t oid, uint32_t version)
     if (oid >= store_limit || entry->object || entry->version != 0)
         return;             /* not the store's, or known already (and on the free list if free) */
     entry->version = version ? version : 1;
+    if (version == CAIRN_VERSION_RETIRED)
+        return;             /* free for ever */
     entry->next_free = free_oid_head;
     free_oid_head = (uint32_t)oid;
 }
@@ -129,9 +134,13 @@ void object_free(struct object *object)
     assert(oid < entry_used && entry->object == object);
     ckpt_note_free(object);         /* off the change lists; its OID is free from now on */
     entry->object = NULL;
-    entry->version++;
-    entry->next_free = free_oid_head;
-    free_oid_head = oid;
+    if (entry->version >= CAIRN_VERSION_RETIRED - 1) {
+        entry->version = CAIRN_VERSION_RETIRED;     /* retired: never on the free list again */
+    } else {
+        entry->version++;
+        entry->next_free = free_oid_head;
+        free_oid_head = oid;
+    }
     live_objects--;
     object_frees++;
     ckpt_note_free_oid(oid, entry->version);

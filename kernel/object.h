@@ -28,13 +28,15 @@ struct object {
     oid_t oid;
     uint32_t version;
     uint8_t type;               /* enum cairn_type */
-    uint8_t changed;            /* bit n: on change list n (kernel/ckpt.c), to be written */
+    uint8_t changed;            /* bit n: on change list n (kernel/ckpt.c): 0 and 1 to be
+                                   written, 2 written and waiting for the commit */
     uint8_t pad[2];
     oid_t bank;                 /* the bank refunded when the object is destroyed (0: none) */
     uint32_t bank_version;
     uint32_t pad2;
-    /* Links of the two change lists: the open one and the one being written (RAM only). */
-    struct object *change_next[2], *change_previous[2];
+    /* Links of the change lists: the open one, the one being written, and (pages) the one
+     * written and not yet committed (RAM only). */
+    struct object *change_next[3], *change_previous[3];
 };
 
 /* Allocates and registers an object of size bytes with a fresh OID; NULL when memory is short. */

@@ -26,7 +26,6 @@
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
 #include <kernel/panic.h>
-#include <kernel/process.h>
 #include <kernel/reclaim.h>
 #include <kernel/time.h>
 #include <kernel/string.h>
@@ -91,85 +90,19 @@ void objstore_boot(void)
          objstore->root.flags & CAIRN_ROOT_FRESH ? ", fresh image" : "");
 }
 
-static struct object *objstore_make_page(oid_t oid, const struct cairn_map_entry *entry)
-{
-    struct page *page = kzalloc(sizeof(struct page));
-    if (page) {
-        page->object.type = CAIRN_TYPE_PAGE;
-        page->disk_block = entry->block;
-        page->disk_crc = entry->crc32c;
-        ckpt_page_location(oid, entry->version, &page->disk_block, &page->disk_crc);
-    }
-    return &page->object;
-}
-
-/* A Space node: its 256 slots are the block itself; the level is in the map entry's flags. */
-static struct object *objstore_make_space(oid_t oid, const struct cairn_map_entry *entry)
-{
-    uint8_t level = entry->flags & CAIRN_MAP_FLAGS_LEVEL_MASK;
-    if (level >= SPACE_LEVELS) {
-        objstore_note_damage(oid, entry->block, "a Space node of an impossible level");
-        return NULL;
-    }
-    uint32_t frame = memory_frame_alloc();
-    struct space *space = frame ? kzalloc(sizeof(struct space)) : NULL;
-    if (!space) {
-        if (frame)
-            memory_frame_free(frame);
-        return NULL;
-    }
-    if (store_read_entry(objstore, oid, entry, memory_physical_to_pointer(frame)) != STORE_OK) {
-        objstore_note_damage(oid, entry->block, objstore->error);
-        kfree(space);
-        memory_frame_free(frame);
-        return NULL;
-    }
-    space->object.type = CAIRN_TYPE_SPACE;
-    space->slots_frame = frame;
-    space->level = level;
-    return &space->object;
-}
-
-/* A Bank from its record; its depth is checked against CAIRN_BANK_DEPTH_MAX. */
-static struct object *objstore_make_bank(const struct cairn_object_record *record)
-{
-    struct bank *bank = kzalloc(sizeof(struct bank));
-    if (!bank)
-        return NULL;
-    bank->limit = record->bank_limit;
-    bank->used = record->bank_used;
-    bank->objects = record->bank_objects;
-    bank->program = record->bank_program;
-    bank->depth = (uint8_t)(record->bank_depth < CAIRN_BANK_DEPTH_MAX ? record->bank_depth
-                                                                       : CAIRN_BANK_DEPTH_MAX);
-    return &bank->object;
-}
-
-/* A Process, Endpoint or Bank from its object record. */
-static struct object *objstore_make_from_record(oid_t oid, const struct cairn_map_entry *entry)
+/* An object of a record type (Process, Endpoint, Bank) from its object record. */
+static struct object *objstore_make_from_record(oid_t oid, const struct cairn_map_entry *entry,
+                                                const struct object_ops *ops)
 {
     static struct cairn_object_record record;
     if (store_read_record(objstore, oid, entry, &record) != STORE_OK) {
         objstore_note_damage(oid, entry->block, objstore->error);
         return NULL;
     }
-    struct object *object = NULL;
-    if (entry->type == CAIRN_TYPE_PROCESS) {
-        object = (struct object *)process_from_record(&record);
-        if (!object) {
-            objstore_note_damage(oid, entry->block, "a Process in an impossible state");
-            return NULL;
-        }
-    } else if (entry->type == CAIRN_TYPE_ENDPOINT) {
-        object = kzalloc(sizeof(struct endpoint));
-    } else if (entry->type == CAIRN_TYPE_BANK) {
-        object = objstore_make_bank(&record);
-    } else {
-        panic("objstore: no loader for object type %u (OID %llu)", entry->type,
-              (unsigned long long)oid);
-    }
-    if (object)
-        object->type = entry->type;
+    const char *damage = NULL;
+    struct object *object = ops->from_record(&record, &damage);
+    if (!object && damage)
+        objstore_note_damage(oid, entry->block, damage);
     return object;
 }
 
@@ -214,14 +147,11 @@ void objstore_load(oid_t oid)
         return;
     }
     uint32_t damaged_before = trouble.damaged;
-    struct object *object;
-    if (entry.type == CAIRN_TYPE_PAGE)
-        object = objstore_make_page(oid, &entry);
-    else if (entry.type == CAIRN_TYPE_SPACE)
-        object = objstore_make_space(oid, &entry);
-    else
-        object = objstore_make_from_record(oid, &entry);
+    const struct object_ops *ops = object_type_ops(entry.type);    /* store_lookup checked it */
+    struct object *object = ops->from_record ? objstore_make_from_record(oid, &entry, ops)
+                                             : ops->from_block(oid, &entry);
     if (object) {
+        object->type = entry.type;
         object->bank = entry.bank;      /* the map names every object's bank, on disk too */
         object->bank_version = entry.bank_version;
         object_install(object, oid, entry.version);
@@ -254,23 +184,27 @@ void objstore_forget(struct page *page)
     page->resident_next = page->resident_previous = NULL;
 }
 
-void objstore_page_written(struct page *page, uint32_t block, uint32_t crc)
+void objstore_page_written(struct page *page)
 {
-    page->disk_block = block;
-    page->disk_crc = crc;
     objstore_forget(page);
     resident_append(page);      /* a clean copy now: evictable */
+}
+
+int objstore_read_block(oid_t oid, const struct cairn_map_entry *entry, void *buffer)
+{
+    if (store_read_entry(objstore, oid, entry, buffer) != STORE_OK) {
+        objstore_note_damage(oid, entry->block, objstore->error);
+        return 0;
+    }
+    return 1;
 }
 
 int objstore_read_page(struct page *page, uint32_t frame)
 {
     struct cairn_map_entry entry = { .block = page->disk_block, .crc32c = page->disk_crc,
                                      .version = page->object.version, .type = CAIRN_TYPE_PAGE };
-    if (store_read_entry(objstore, page->object.oid, &entry, memory_physical_to_pointer(frame)) !=
-        STORE_OK) {
-        objstore_note_damage(page->object.oid, page->disk_block, objstore->error);
+    if (!objstore_read_block(page->object.oid, &entry, memory_physical_to_pointer(frame)))
         return 0;
-    }
     objstore_page_reads++;
     resident_append(page);
     return 1;
@@ -358,9 +292,5 @@ int objstore_read_program_page(const void *file, uint32_t index, uint8_t *buffer
         objstore_note_damage(oid, entry.block, "a page of a stored program is not a Page");
         return CAIRN_E_DAMAGED;
     }
-    if (store_read_entry(objstore, oid, &entry, buffer) != STORE_OK) {
-        objstore_note_damage(oid, entry.block, objstore->error);
-        return CAIRN_E_DAMAGED;
-    }
-    return CAIRN_OK;
+    return objstore_read_block(oid, &entry, buffer) ? CAIRN_OK : CAIRN_E_DAMAGED;
 }

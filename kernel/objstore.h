@@ -17,6 +17,11 @@ void objstore_boot(void);
 /* Loads store OID oid into the object table (or records it as free). */
 void objstore_load(oid_t oid);
 
+/* Reads the block of oid's map entry into a 4 KiB buffer; 0, noted as damage, when it fails
+ * its checksum or cannot be read. */
+struct cairn_map_entry;
+int objstore_read_block(oid_t oid, const struct cairn_map_entry *entry, void *buffer);
+
 /* Fills frame with the page's data from the disk; 0, noted as damage, when the block is bad. */
 int objstore_read_page(struct page *page, uint32_t frame);
 
@@ -45,8 +50,9 @@ void objstore_clear_trouble(void);
 /* Marks a page as used by the current operation (it will not be evicted until the next). */
 void objstore_touch(struct page *page);
 
-/* A checkpoint wrote the page's frame to block: it is a clean, evictable copy now. */
-void objstore_page_written(struct page *page, uint32_t block, uint32_t crc);
+/* A checkpoint that wrote the page's frame (or moved its block) committed: the page goes to
+ * the young end of the eviction order, evictable once it is clean. */
+void objstore_page_written(struct page *page);
 
 /* Takes a page off the eviction order (it is being destroyed). */
 void objstore_forget(struct page *page);

@@ -69,7 +69,6 @@ extern struct process *process_current;
 struct process *process_create(void);
 /* Every process in RAM (all of them: processes are never evicted), linked by all_next. */
 struct process *process_first(void);
-void process_destroy(struct process *process);
 
 /* The capability in slot, or NULL when the slot number is out of range. */
 struct capability *process_slot(struct process *process, uint32_t slot);

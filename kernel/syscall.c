@@ -111,19 +111,12 @@ static int call_yield(struct process *process)
     return CAIRN_OK;
 }
 
-/* Can object be destroyed now? A bank, or a process that takes its program's bank with it,
- * may have to wait while too many banks are being reclaimed (kernel/reclaim.c). */
+/* Can object be destroyed now? Its type's check_destroy says (a bank, or a process that takes
+ * its program's bank with it, may have to wait while too many banks are being reclaimed). */
 static int destroy_check(struct object *object)
 {
-    if (object->type == CAIRN_TYPE_BANK)
-        return reclaim_check_start((struct bank *)object);
-    if (object->type != CAIRN_TYPE_PROCESS)
-        return CAIRN_OK;
-    struct bank *bank = bank_of(object);
-    if (!bank || bank->program != (uint32_t)object->oid)
-        return CAIRN_OK;
-    int status = reclaim_check_start(bank);
-    return status == CAIRN_E_BAD_ARGUMENT ? CAIRN_OK : status;
+    const struct object_ops *ops = object_type_ops(object->type);
+    return ops->check_destroy ? ops->check_destroy(object) : CAIRN_OK;
 }
 
 static int call_exit(struct process *process)
@@ -302,6 +295,7 @@ static int call_stats(struct process *process)
     out.pages_loaded = objstore_page_reads;
     out.pages_evicted = objstore_evictions;
     out.restart_count = objstore ? (uint32_t)objstore->root.restart_count : 0;
+    strlcpy(out.checkpoints_off, ckpt_off_reason(), sizeof(out.checkpoints_off));
     return user_copy_out(process, argument(process, CONTEXT_EBX), &out, size);
 }
 

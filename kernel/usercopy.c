@@ -31,13 +31,18 @@ static int user_resolve(struct process *process, uint32_t address, uint32_t leng
     struct space *root = process_space(process);
     if (!root)
         return CAIRN_E_BAD_ADDRESS;
-    for (uint32_t page_address = first, i = 0; page_address <= last;
-         page_address += FRAME_SIZE, i++) {
-        struct page *page;
-        if (space_lookup(root, page_address, rights, &page) != CAIRN_OK)
+    /* Every page is looked up before any is touched: a bad address in the range leaves no
+     * effect (no copy for the checkpoint, no page marked changed). */
+    struct page *pages[USER_COPY_MAX_PAGES];
+    uint32_t count = (last - first) / FRAME_SIZE + 1;
+    for (uint32_t i = 0; i < count; i++)
+        if (space_lookup(root, first + i * FRAME_SIZE, rights, &pages[i]) != CAIRN_OK)
             return CAIRN_E_BAD_ADDRESS;
-        /* A page about to be written is copied first if the checkpoint still needs it. */
-        frames[i] = (rights & CAIRN_RIGHT_WRITE) ? page_frame_for_write(page) : page_frame(page);
+    for (uint32_t i = 0; i < count; i++) {
+        /* A page about to be written is copied first if the checkpoint still needs it. A wait
+         * here leaves the pages before it so prepared, as the call's rerun would. */
+        frames[i] = (rights & CAIRN_RIGHT_WRITE) ? page_frame_for_write(pages[i])
+                                                 : page_frame(pages[i]);
         if (!frames[i])
             return SYSCALL_WAIT_FRAME;
     }

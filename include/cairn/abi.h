@@ -163,9 +163,11 @@ struct cairn_stats {
     uint32_t output_bytes;      /* program bytes written to the port since boot */
     uint32_t pages_loaded;      /* pages read from the disk since boot (first touch or after eviction) */
     uint32_t pages_evicted;     /* clean pages whose frames were taken back since boot */
+    char checkpoints_off[72];   /* "" while checkpoints are taken; else why not, in words */
 };
 
-_Static_assert(sizeof(struct cairn_stats) == 104, "cairn_stats is part of the ABI");
+/* STATS fills as many bytes as asked for: 104 from programs built before checkpoints_off. */
+_Static_assert(sizeof(struct cairn_stats) == 176, "cairn_stats is part of the ABI");
 
 /* CONSOLE_READ modes: whatever bytes are there (at least one), or one line ending in '\n'
  * (a '\r' from a terminal's Enter key is given as '\n'). */

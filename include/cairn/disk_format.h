@@ -97,6 +97,10 @@ struct cairn_map_entry {
 };
 _Static_assert(sizeof(struct cairn_map_entry) == 24, "map entry");
 
+/* A free OID at this version is retired: its versions are used up, so it is never handed out
+ * again (an object there would let capabilities of an earlier object with its OID work). */
+#define CAIRN_VERSION_RETIRED 0xFFFFFFFFu
+
 #define CAIRN_MAP_LEAF_ENTRIES 169u
 #define CAIRN_MAP_INTERIOR_CHILDREN 508u
 #define CAIRN_MAP_MAX_DEPTH 4u

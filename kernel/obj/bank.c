@@ -14,10 +14,11 @@
  * unreachable at once and reclaims it in bounded steps (kernel/reclaim.c).
  */
 #include <stddef.h>
+#include <cairn/disk_format.h>
 #include <checkpoint/format.h>
 #include <kernel/ckpt.h>
+#include <kernel/heap.h>
 #include <kernel/obj/objects.h>
-#include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
 #include <kernel/syscall.h>
@@ -79,39 +80,23 @@ void bank_adopt(struct bank *bank, struct object *object)
     bank_account(bank, bank_cost((enum cairn_type)object->type));
 }
 
-/* Makes an object of type; NULL when kernel memory is short. */
-static struct object *bank_make(struct bank *bank, enum cairn_type type, uint32_t limit)
-{
-    switch (type) {
-    case CAIRN_TYPE_PROCESS: return (struct object *)process_create();
-    case CAIRN_TYPE_ENDPOINT: return (struct object *)endpoint_create();
-    case CAIRN_TYPE_PAGE: return (struct object *)page_create();
-    case CAIRN_TYPE_SPACE: return (struct object *)space_create(0);
-    case CAIRN_TYPE_BANK: {
-        struct bank *made = bank_create_root(limit);
-        if (made)
-            made->depth = (uint8_t)(bank->depth + 1);
-        return (struct object *)made;
-    }
-    default: panic("bank_make: no constructor for object type %u", type);
-    }
-}
-
 int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
                        struct object **created)
 {
-    if (type <= CAIRN_TYPE_NONE || type >= CAIRN_TYPE_COUNT)
+    const struct object_ops *ops = object_type_ops(type);
+    if (!ops)
         return CAIRN_E_BAD_ARGUMENT;
-    if (type == CAIRN_TYPE_BANK && bank->depth + 1u >= CAIRN_BANK_DEPTH_MAX)
-        return CAIRN_E_QUOTA;
+    int status = ops->check_make ? ops->check_make(bank) : CAIRN_OK;
+    if (status != CAIRN_OK)
+        return status;
     if (reclaim_doomed(&bank->object))
         return CAIRN_E_STALE;
-    int status = bank_check_room(bank, bank_cost(type));
+    status = bank_check_room(bank, bank_cost(type));
     if (status != CAIRN_OK)
         return status;
     if (!ckpt_change_room(1))
         return CAIRN_E_NO_MEMORY;   /* the caller waits for the checkpoint, as for a frame */
-    struct object *object = bank_make(bank, type, limit);
+    struct object *object = ops->make(bank, limit);
     if (!object)
         return CAIRN_E_NO_MEMORY;
     bank_adopt(bank, object);
@@ -139,8 +124,7 @@ void bank_release_units(struct bank *bank)
         bank_account(parent, -(int64_t)own);    /* a count that lied: give back what it held */
 }
 
-/* A process a program load made ends: the bank made for it goes, with all it made. */
-static void bank_end_program(struct bank *bank, const struct process *process)
+void bank_program_ended(struct bank *bank, const struct process *process)
 {
     if (bank && bank->program && bank->program == (uint32_t)process->object.oid)
         reclaim_start(bank);
@@ -148,22 +132,7 @@ static void bank_end_program(struct bank *bank, const struct process *process)
 
 void object_destroy(struct object *object)
 {
-    if (object->type == CAIRN_TYPE_BANK) {
-        reclaim_start((struct bank *)object);   /* it goes once all it made is gone */
-        return;
-    }
-    struct bank *bank = bank_of(object);
-    bank_refund(object);
-    switch (object->type) {
-    case CAIRN_TYPE_PROCESS:
-        bank_end_program(bank, (struct process *)object);
-        process_destroy((struct process *)object);
-        break;
-    case CAIRN_TYPE_ENDPOINT: endpoint_destroy((struct endpoint *)object); break;
-    case CAIRN_TYPE_PAGE: page_destroy((struct page *)object); break;
-    case CAIRN_TYPE_SPACE: space_destroy((struct space *)object); break;
-    default: object_free(object); break;
-    }
+    object_type_ops(object->type)->destroy(object);
 }
 
 /* CREATE: a new object from the bank in ebx, its capability in slot edx. */
@@ -193,3 +162,72 @@ int bank_invoke(struct process *caller, uint32_t call)
     default: return CAIRN_E_BAD_CALL;
     }
 }
+
+/* A sub-bank is one deeper than its parent, and no deeper than CAIRN_BANK_DEPTH_MAX allows. */
+static int bank_check_make(const struct bank *bank)
+{
+    return bank->depth + 1u >= CAIRN_BANK_DEPTH_MAX ? CAIRN_E_QUOTA : CAIRN_OK;
+}
+
+static struct object *bank_make(struct bank *bank, uint32_t limit)
+{
+    struct bank *made = bank_create_root(limit);
+    if (made)
+        made->depth = (uint8_t)(bank->depth + 1);
+    return (struct object *)made;
+}
+
+/* DESTROY: it goes once all it made is gone; its units go back when reclaim frees it. */
+static void bank_destroy(struct object *object)
+{
+    reclaim_start((struct bank *)object);
+}
+
+static int bank_check_destroy(struct object *object)
+{
+    return reclaim_check_start((struct bank *)object);
+}
+
+static const void *bank_stage(struct object *object, uint32_t *size, uint8_t *flags)
+{
+    (void)flags;
+    *size = sizeof(struct bank);
+    return object;
+}
+
+static void bank_to_record(const void *data, struct cairn_object_record *record)
+{
+    const struct bank *bank = data;
+    record->bank_limit = bank->limit;
+    record->bank_used = bank->used;
+    record->bank_objects = bank->objects;
+    record->bank_program = bank->program;
+    record->bank_depth = bank->depth;
+}
+
+/* A stored Bank; its depth is held to CAIRN_BANK_DEPTH_MAX. */
+static struct object *bank_from_record(const struct cairn_object_record *record,
+                                       const char **damage)
+{
+    (void)damage;
+    struct bank *bank = kzalloc(sizeof(struct bank));
+    if (!bank)
+        return NULL;
+    bank->limit = record->bank_limit;
+    bank->used = record->bank_used;
+    bank->objects = record->bank_objects;
+    bank->program = record->bank_program;
+    bank->depth = (uint8_t)(record->bank_depth < CAIRN_BANK_DEPTH_MAX ? record->bank_depth
+                                                                       : CAIRN_BANK_DEPTH_MAX);
+    return &bank->object;
+}
+
+const struct object_ops bank_ops = {
+    .check_make = bank_check_make,
+    .make = bank_make,
+    .check_destroy = bank_check_destroy,
+    .destroy = bank_destroy,
+    .stage = bank_stage,
+    .to_record = bank_to_record,
+    .from_record = bank_from_record,
+};

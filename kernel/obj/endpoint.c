@@ -14,6 +14,7 @@
  *   server S: REPLY -> C's results set, eip past the trap, C ready
  */
 #include <stddef.h>
+#include <kernel/heap.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
@@ -59,8 +60,11 @@ void endpoint_remove_waiter(struct endpoint *endpoint, struct process *process)
     queue_remove(&endpoint->receivers, &endpoint->receivers_tail, process);
 }
 
-void endpoint_destroy(struct endpoint *endpoint)
+/* DESTROY or a reclaim: its units back; its waiters run their calls again and find it gone. */
+static void endpoint_destroy(struct object *object)
 {
+    struct endpoint *endpoint = (struct endpoint *)object;
+    bank_refund(object);
     struct process *queues[2] = { endpoint->senders, endpoint->receivers };
     for (int q = 0; q < 2; q++) {
         for (struct process *p = queues[q], *next; p; p = next) {
@@ -71,6 +75,29 @@ void endpoint_destroy(struct endpoint *endpoint)
     }
     object_free(&endpoint->object);
 }
+
+static struct object *endpoint_make(struct bank *bank, uint32_t limit)
+{
+    (void)bank;
+    (void)limit;
+    return (struct object *)endpoint_create();
+}
+
+/* A stored Endpoint: its record has no body, and its queues start empty. */
+static struct object *endpoint_from_record(const struct cairn_object_record *record,
+                                           const char **damage)
+{
+    (void)record;
+    (void)damage;
+    return kzalloc(sizeof(struct endpoint));
+}
+
+/* Nothing to stage and no fields in its record: the record says only that it exists. */
+const struct object_ops endpoint_ops = {
+    .make = endpoint_make,
+    .destroy = endpoint_destroy,
+    .from_record = endpoint_from_record,
+};
 
 /* The endpoint a process's call names in ebx, if its capability still has rights. */
 static struct endpoint *ipc_endpoint_of(struct process *process, uint8_t rights,

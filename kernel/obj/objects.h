@@ -66,11 +66,69 @@ struct bank {
     uint8_t pad[3];
 };
 
-/* Creation and destruction, dispatched by type (kernel/obj/bank.c). limit: a new Bank's. */
+/*
+ * What the generic code does to an object, by type: one table of these per
+ * type, each in its type's file (process_ops in kernel/obj/process.c, ...),
+ * indexed by type in kernel/obj/types.c. Creation and destruction go through
+ * it (bank_create_object, object_destroy, destroy_check in kernel/syscall.c),
+ * the checkpoint's pause and write-out (ckpt_stage, ckpt_write_small,
+ * ckpt_phase_relocate in kernel/ckpt.c) and loading (objstore_load). A type
+ * is stored either as an object record (struct cairn_object_record, sealed
+ * by the writer: it has from_record) or as one raw block of data (Page,
+ * Space node: it has from_block). What a type costs in the store is
+ * format_object_units (checkpoint/format.c), shared with the host tools.
+ * Pages stay special on the write path: their own change list and
+ * ckpt_write_page, never staged; Processes are all staged at every pause,
+ * with the run list.
+ */
+struct cairn_map_entry;
+struct cairn_object_record;
+
+struct object_ops {
+    /* CREATE's type-specific check, before any room is taken: CAIRN_OK or the status to
+     * return (NULL: none). */
+    int (*check_make)(const struct bank *bank);
+    /* A new object made from bank (limit: a new Bank's); NULL when kernel memory is short. */
+    struct object *(*make)(struct bank *bank, uint32_t limit);
+    /* DESTROY's type-specific check, before the commit point: CAIRN_OK, a status, or
+     * SYSCALL_WAIT_FRAME (NULL: none). */
+    int (*check_destroy)(struct object *object);
+    /* Destroys the object: gives its units back (bank_refund) and frees it with what only it
+     * holds. A Bank's starts its reclamation instead (kernel/reclaim.c). */
+    void (*destroy)(struct object *object);
+    /* What the pause copies of the object (NULL: nothing; *size its bytes) and the flags of
+     * its map entry (*flags, a Space node's level). NULL: the type has no data to copy. */
+    const void *(*stage)(struct object *object, uint32_t *size, uint8_t *flags);
+    /* A record type's fields, from what stage copied (NULL: only the common fields). */
+    void (*to_record)(const void *data, struct cairn_object_record *record);
+    /* A record type's object from its checked record (type, bank and OID are filled in by
+     * objstore_load); NULL when memory is short, or with *damage set when the record makes
+     * no sense. */
+    struct object *(*from_record)(const struct cairn_object_record *record, const char **damage);
+    /* A raw-block type's object from its map entry (its data read now or on first use); NULL
+     * when memory is short, or after objstore_note_damage. */
+    struct object *(*from_block)(oid_t oid, const struct cairn_map_entry *entry);
+};
+
+/* The operations of type, or NULL for CAIRN_TYPE_NONE and any number that is no type. */
+const struct object_ops *object_type_ops(uint32_t type);
+/* Stops the kernel at boot if a type's table lacks an operation every type must have. */
+void object_types_check(void);
+/* Is an object of type stored as an object record (else as a raw block)? */
+int object_type_is_record(uint32_t type);
+
+extern const struct object_ops process_ops, endpoint_ops, page_ops, space_ops, bank_ops;
+
+/* Creation and destruction, through each type's operations (kernel/obj/bank.c). limit: a new
+ * Bank's. */
 int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
                        struct object **created);
 void object_destroy(struct object *object);
+/* Gives the object's units back to the bank that made it and to those above. */
 void bank_refund(struct object *object);
+/* A process ends (destroyed, or exited): if bank was made for it by a program load, the bank
+ * goes, with all it made. */
+void bank_program_ended(struct bank *bank, const struct process *process);
 struct bank *bank_create_root(uint32_t limit);
 /* Units an object of type keeps in the store. */
 uint32_t bank_cost(enum cairn_type type);
@@ -96,11 +154,9 @@ uint32_t page_frame(struct page *page);
  * 0 when no frame is free: the caller waits and runs again.
  */
 uint32_t page_frame_for_write(struct page *page);
-void page_destroy(struct page *page);
 
 /* Space. */
 struct space *space_create(uint8_t level);
-void space_destroy(struct space *space);
 /* The Page mapped at address in root with at least rights, or a status. */
 int space_lookup(struct space *root, uint32_t address, uint8_t rights, struct page **page);
 /* Maps page (capability with rights) at address, creating intermediate nodes from bank. */
@@ -123,7 +179,6 @@ struct capability *space_slots(struct space *space);
 
 /* Endpoint. */
 struct endpoint *endpoint_create(void);
-void endpoint_destroy(struct endpoint *endpoint);
 void endpoint_remove_waiter(struct endpoint *endpoint, struct process *process);
 
 #endif

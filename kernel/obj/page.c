@@ -1,5 +1,7 @@
 /* Page objects: 4 KiB of data, backed by a frame from the first touch on (read from disk if it has a home there). */
+#include <cairn/disk_format.h>
 #include <kernel/ckpt.h>
+#include <kernel/heap.h>
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
@@ -51,8 +53,10 @@ uint32_t page_frame_for_write(struct page *page)
     return frame;
 }
 
-void page_destroy(struct page *page)
+static void page_destroy(struct object *object)
 {
+    struct page *page = (struct page *)object;
+    bank_refund(object);
     ckpt_page_destroying(page);     /* a checkpoint still owed this page's contents gets them now */
     if (page->frame) {
         /* No hardware mapping may outlive the frame before a program runs again: the
@@ -64,3 +68,29 @@ void page_destroy(struct page *page)
     objstore_forget(page);
     object_free(&page->object);
 }
+
+static struct object *page_make(struct bank *bank, uint32_t limit)
+{
+    (void)bank;
+    (void)limit;
+    return (struct object *)page_create();
+}
+
+/* A stored Page: no frame yet, its data stays on disk until first use (page_frame). */
+static struct object *page_from_block(oid_t oid, const struct cairn_map_entry *entry)
+{
+    struct page *page = kzalloc(sizeof(struct page));
+    if (!page)
+        return NULL;
+    page->disk_block = entry->block;
+    page->disk_crc = entry->crc32c;
+    ckpt_page_loaded(page, oid, entry->version);  /* a block the write-out is moving */
+    return &page->object;
+}
+
+/* Never staged: Pages have their own change list and are written by ckpt_write_page. */
+const struct object_ops page_ops = {
+    .make = page_make,
+    .destroy = page_destroy,
+    .from_block = page_from_block,
+};

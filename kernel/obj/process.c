@@ -6,6 +6,7 @@
 #include <kernel/klog.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
+#include <kernel/reclaim.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
 #include <kernel/syscall.h>
@@ -58,7 +59,7 @@ struct capability *process_slot(struct process *process, uint32_t slot)
     return slot < CAIRN_CLIST_SLOTS ? &process->clist[slot] : NULL;
 }
 
-void process_destroy(struct process *process)
+static void process_destroy(struct process *process)
 {
     if (process->state == PROCESS_BLOCKED || process->state == PROCESS_READY)
         sched_unqueue(process);
@@ -178,6 +179,55 @@ struct process *process_from_record(const struct cairn_object_record *record)
     return process;
 }
 
+static struct object *process_make(struct bank *bank, uint32_t limit)
+{
+    (void)bank;
+    (void)limit;
+    return (struct object *)process_create();
+}
+
+/* A process a program load made takes its bank with it, which may have to wait while too many
+ * banks are being reclaimed (kernel/reclaim.c). */
+static int process_check_destroy(struct object *object)
+{
+    struct bank *bank = bank_of(object);
+    if (!bank || bank->program != (uint32_t)object->oid)
+        return CAIRN_OK;
+    int status = reclaim_check_start(bank);
+    return status == CAIRN_E_BAD_ARGUMENT ? CAIRN_OK : status;
+}
+
+/* DESTROY, EXIT or a reclaim: its units back, the bank a program load made for it goes. */
+static void process_object_destroy(struct object *object)
+{
+    struct bank *bank = bank_of(object);
+    bank_refund(object);
+    bank_program_ended(bank, (struct process *)object);
+    process_destroy((struct process *)object);
+}
+
+/* Registers change all the time: the pause copies the whole struct (ckpt_stage_processes). */
+static const void *process_stage(struct object *object, uint32_t *size, uint8_t *flags)
+{
+    (void)flags;
+    *size = sizeof(struct process);
+    return object;
+}
+
+static void process_stage_to_record(const void *data, struct cairn_object_record *record)
+{
+    process_to_record(data, record);
+}
+
+static struct object *process_load_record(const struct cairn_object_record *record,
+                                          const char **damage)
+{
+    struct process *process = process_from_record(record);
+    if (!process)
+        *damage = "a Process in an impossible state";
+    return (struct object *)process;
+}
+
 static int argument_process(struct process *process, struct process **target)
 {
     return syscall_argument_object(process, CONTEXT_EBX, CAIRN_TYPE_PROCESS, CAIRN_RIGHT_WRITE,
@@ -231,3 +281,12 @@ int process_invoke(struct process *caller, uint32_t call)
     default: return CAIRN_E_BAD_CALL;
     }
 }
+
+const struct object_ops process_ops = {
+    .make = process_make,
+    .check_destroy = process_check_destroy,
+    .destroy = process_object_destroy,
+    .stage = process_stage,
+    .to_record = process_stage_to_record,
+    .from_record = process_load_record,
+};

@@ -1,8 +1,11 @@
 /* Space nodes: the persistent address-space tree, its lookups and the MAP and UNMAP operations. */
 #include <stddef.h>
 #include <arch/mmu.h>
+#include <cairn/disk_format.h>
+#include <kernel/heap.h>
 #include <kernel/memory.h>
 #include <kernel/ckpt.h>
+#include <kernel/objstore.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
 #include <kernel/string.h>
@@ -60,15 +63,23 @@ static struct space *space_child(struct space *node, uint32_t index)
     return space->level == node->level + 1 ? space : NULL;
 }
 
-void space_destroy(struct space *space)
+static void space_destroy(struct space *space);
+
+/* DESTROY or a reclaim: its units back, then it and the intermediate nodes below it. */
+static void space_object_destroy(struct object *object)
+{
+    bank_refund(object);
+    space_destroy((struct space *)object);
+}
+
+/* A node and the nodes below it; a fresh node (no bank yet) has nothing to refund. */
+static void space_destroy(struct space *space)
 {
     if (space->level < SPACE_LEVELS - 1) {
         for (uint32_t i = 0; i < SPACE_SLOTS; i++) {
             struct space *child = space_child(space, i);
-            if (child) {            /* intermediate nodes belong to their root */
-                bank_refund(&child->object);
-                space_destroy(child);
-            }
+            if (child)              /* intermediate nodes belong to their root */
+                space_object_destroy(&child->object);
         }
     }
     if (space->hw_directory) {
@@ -300,3 +311,52 @@ int space_invoke(struct process *caller, uint32_t call)
     default: return CAIRN_E_BAD_CALL;
     }
 }
+
+static struct object *space_make(struct bank *bank, uint32_t limit)
+{
+    (void)bank;
+    (void)limit;
+    return (struct object *)space_create(0);
+}
+
+/* The pause copies the 256 slots; the level goes in the map entry's flags. */
+static const void *space_stage(struct object *object, uint32_t *size, uint8_t *flags)
+{
+    struct space *space = (struct space *)object;
+    *size = SPACE_SLOTS * sizeof(struct capability);
+    *flags = space->level;
+    return space_slots(space);
+}
+
+/* A stored Space node: its 256 slots are the block itself; the level is in the map entry's
+ * flags. */
+static struct object *space_from_block(oid_t oid, const struct cairn_map_entry *entry)
+{
+    uint8_t level = entry->flags & CAIRN_MAP_FLAGS_LEVEL_MASK;
+    if (level >= SPACE_LEVELS) {
+        objstore_note_damage(oid, entry->block, "a Space node of an impossible level");
+        return NULL;
+    }
+    uint32_t frame = memory_frame_alloc();
+    struct space *space = frame ? kzalloc(sizeof(struct space)) : NULL;
+    if (!space) {
+        if (frame)
+            memory_frame_free(frame);
+        return NULL;
+    }
+    if (!objstore_read_block(oid, entry, memory_physical_to_pointer(frame))) {
+        kfree(space);
+        memory_frame_free(frame);
+        return NULL;
+    }
+    space->slots_frame = frame;
+    space->level = level;
+    return &space->object;
+}
+
+const struct object_ops space_ops = {
+    .make = space_make,
+    .destroy = space_object_destroy,
+    .stage = space_stage,
+    .from_block = space_from_block,
+};

@@ -1,5 +1,5 @@
 /*
- * The image fuzzers' input: a sparse image.
+ * The image fuzzers' input: a sparse image (FUZZ_FIELDS: edits of one, below).
  *
  *   u8 flags (bit 0: reseal: recompute every CRC a block or pointer carries, bottom up, so
  *            that mutations get past the checksums), u32 device blocks (at most 4096),
@@ -12,6 +12,19 @@
  * checkpoints), otherwise store_open, the release records, map lookups of every OID, object
  * reads, and the full check of cairn-img verify (which reads the held console output and the
  * run list's chain; store_open reads the chain too).
+ *
+ * FUZZ_FIELDS (fuzz_fields) crafts hostile contents behind right checksums: its input edits
+ * one of the seed images of tests/fuzz/corpus/image (read at start-up; CAIRN_FUZZ_BASES names
+ * another directory), field by field, then reseals every CRC and runs both of the above:
+ *
+ *   u8 base (which seed image), then edits of 12 bytes:
+ *   u8 kind (superblock, root record, map leaf, object record, run-list block, release record),
+ *   u8 which (the which-th block of that kind), u8 op (bits 0-1: width 1, 2 or 4 bytes;
+ *   bits 2-3: set the value, add it, xor it, or set interesting[value]), u8 unused,
+ *   u16 offset (in the block after its header), u16 unused, u32 value.
+ *
+ * So a mutation lands on a Process record's FPU state or state byte, a run-list entry, a map
+ * entry's version or bank, the geometry in a superblock, and still passes every CRC.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -121,7 +134,7 @@ static void reseal_all(void)
     reseal_type(CAIRN_BLOCK_SUPERBLOCK);
 }
 
-static int load_input(const uint8_t *data, size_t size)
+static int load_sparse(const uint8_t *data, size_t size)
 {
     if (size < 5)
         return 0;
@@ -141,10 +154,133 @@ static int load_input(const uint8_t *data, size_t size)
     return 1;
 }
 
+#ifdef FUZZ_FIELDS
+#include <dirent.h>
+#include <stdio.h>
+
+enum { MAX_BASES = 16, EDIT_SIZE = 12, KINDS = 6 };
+
+static uint8_t *bases[MAX_BASES];
+static size_t base_sizes[MAX_BASES];
+static uint32_t base_count;
+
+static void read_base(const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file || base_count == MAX_BASES) {
+        if (file)
+            fclose(file);
+        return;
+    }
+    uint8_t *data = malloc(5 + (size_t)MAX_BLOCKS * (4 + CAIRN_DISK_BLOCK_SIZE));
+    size_t size = data ? fread(data, 1, 5 + (size_t)MAX_BLOCKS * (4 + CAIRN_DISK_BLOCK_SIZE),
+                               file) : 0;
+    fclose(file);
+    if (size < 5) {
+        free(data);
+        return;
+    }
+    bases[base_count] = data;
+    base_sizes[base_count++] = size;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    const char *directory = getenv("CAIRN_FUZZ_BASES");
+    if (!directory)
+        directory = "tests/fuzz/corpus/image";
+    DIR *listing = opendir(directory);
+    struct dirent *item;
+    while (listing && (item = readdir(listing)) != NULL) {
+        char path[512];
+        if (item->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", directory, item->d_name);
+        read_base(path);
+    }
+    if (listing)
+        closedir(listing);
+    if (base_count == 0) {
+        fprintf(stderr, "fuzz_fields: no seed images in %s (set CAIRN_FUZZ_BASES)\n", directory);
+        exit(1);
+    }
+    return 0;
+}
+
+/* The which-th present block of the kind (a block type), or NULL. */
+static uint8_t *nth_block(uint32_t type, uint32_t which)
+{
+    uint32_t found = 0, count = 0;
+    for (uint32_t i = 0; i < present; i++) {
+        const struct cairn_block_header *header = (const void *)blocks[i];
+        count += header->magic == CAIRN_DISK_MAGIC && header->type == type;
+    }
+    if (count == 0)
+        return NULL;
+    which %= count;
+    for (uint32_t i = 0; i < present; i++) {
+        const struct cairn_block_header *header = (const void *)blocks[i];
+        if (header->magic == CAIRN_DISK_MAGIC && header->type == type && found++ == which)
+            return blocks[i];
+    }
+    return NULL;
+}
+
+static void apply_edit(const uint8_t *edit)
+{
+    static const uint32_t kinds[KINDS] = { CAIRN_BLOCK_SUPERBLOCK, CAIRN_BLOCK_ROOT,
+                                           CAIRN_BLOCK_MAP_LEAF, CAIRN_BLOCK_OBJECT,
+                                           CAIRN_BLOCK_RUN_LIST, CAIRN_BLOCK_RELEASE };
+    static const uint32_t interesting[16] = { 0, 1, 2, 0xFF, 0x100, 0x101, 0x280, 0x281, 0xFFFF,
+                                              0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE,
+                                              0xFFFFFFFF, CAIRN_DISK_BLOCK_SIZE, 0x3F5 };
+    uint8_t *block = nth_block(kinds[edit[0] % KINDS], edit[1]);
+    if (!block)
+        return;
+    uint32_t width = 1u << (edit[2] & 3);
+    if (width > 4)
+        width = 4;
+    uint16_t offset;
+    uint32_t value, old = 0;
+    memcpy(&offset, edit + 4, 2);
+    memcpy(&value, edit + 8, 4);
+    size_t body = CAIRN_DISK_BLOCK_SIZE - sizeof(struct cairn_block_header);
+    uint8_t *field = block + sizeof(struct cairn_block_header) + offset % (body - 3);
+    memcpy(&old, field, width);
+    switch ((edit[2] >> 2) & 3) {
+    case 0: break;
+    case 1: value += old; break;
+    case 2: value ^= old; break;
+    case 3: value = interesting[value % 16]; break;
+    }
+    memcpy(field, &value, width);
+}
+
+static int load_input(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    uint32_t base = data[0] % base_count;
+    if (!load_sparse(bases[base], base_sizes[base]))
+        return 0;
+    for (size_t at = 1; at + EDIT_SIZE <= size; at += EDIT_SIZE)
+        apply_edit(data + at);
+    reseal_all();
+    return 1;
+}
+#else
+static int load_input(const uint8_t *data, size_t size)
+{
+    return load_sparse(data, size);
+}
+#endif
+
 static struct store store;
 
-#ifdef FUZZ_RECOVERY
-static void recover(void)
+#if defined(FUZZ_RECOVERY) || defined(FUZZ_FIELDS)
+static void recover_map(void)
 {
     static struct writer writer;
     uint32_t limit = (uint32_t)store.root.oid_limit;
@@ -165,8 +301,10 @@ static void recover(void)
     free(writer.segment_live);
     free(writer.segment_used);
 }
-#else
-static void recover(void)
+#endif
+
+#ifndef FUZZ_RECOVERY
+static void verify(void)
 {
     static struct image_check check;
     static uint8_t buffer[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
@@ -185,6 +323,16 @@ static void recover(void)
     image_check_free(&check);
 }
 #endif
+
+static void recover(void)
+{
+#if defined(FUZZ_RECOVERY) || defined(FUZZ_FIELDS)
+    recover_map();
+#endif
+#ifndef FUZZ_RECOVERY
+    verify();
+#endif
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -195,6 +195,14 @@ def test_an_empty_slot_sent_as_a_capability_carries_nothing(boot):
     assert line.group(1) == "refused", guest.describe()
 
 
+def test_a_call_that_fails_on_a_bad_address_leaves_the_pages_before_it_unchanged(boot):
+    """Issue 15, item 10: STATS into a buffer running off a mapped page fails, and the page is
+    not written again by the next checkpoint (the unfixed kernel marked it changed first)."""
+    guest = boot(cmdline="run=hostile-ucopy")
+    line = guest.expect(r"^hostile-ucopy: (refused|FAILED).*$", timeout=60)
+    assert line.group(1) == "refused", guest.describe()
+
+
 def test_a_program_larger_than_one_checkpoint_is_refused_not_left_waiting(boot):
     """Every object of a load is new in one checkpoint: a load of more objects than one
     checkpoint of the store takes would wait for ever; it is refused, and the shell goes on."""

@@ -222,3 +222,34 @@ def test_a_run_list_naming_a_page_resumes_the_other_processes(boot, tmp_path):
     guest.expect(r"^resumed checkpoint epoch \d+ .*: \d+ of \d+ processes running", timeout=20)
     assert listed != page
     check_kernel_goes_on(guest)
+
+
+RETIRED = 0xFFFFFFFF    # include/cairn/disk_format.h: CAIRN_VERSION_RETIRED
+
+
+def test_an_oid_whose_versions_are_used_up_is_never_handed_out_again(boot, tmp_path):
+    """Issue 15, item 9: versions wrap after 2^32 destroys of one OID. A crafted image (every CRC
+    right) gives its free OIDs the last version; hostile-wrap's rounds walk down the free list,
+    each destroying an Endpoint it kept a capability to. Handed out at the last version, the
+    next destroy wrapped the version to 0, "ask the store", and the store gave the destroyed
+    Endpoint back: the old capability worked. A retired OID is never handed out."""
+    from real_image import LiveImage
+    path = tmp_path / "wrap.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", path)
+    first = boot(cmdline="run=hostile-wrap", disk=path, snapshot=False)
+    first.expect(r"^hostile-wrap: round 10: refused: E_STALE$", timeout=60)
+    first.close()
+    image = LiveImage(path)
+    free = image.oids_of_type(0)
+    assert free, "the image has no free OID to craft"
+    for oid in free:
+        block, crc, _, kind, flags = image.entry(oid)
+        image.set_entry(oid, block, crc, RETIRED, kind, flags)
+    image.reseal_map_chain()
+    image.save()
+    guest = boot(disk=path)
+    guest.expect(r"^resumed checkpoint epoch", timeout=30)
+    for _ in range(len(free) + 4):
+        guest.expect(r"^hostile-wrap: (round \d+: refused: E_STALE|FAILED.*)$", timeout=30)
+    assert "hostile-wrap: FAILED" not in guest.output, guest.describe()
+    check_kernel_goes_on(guest)

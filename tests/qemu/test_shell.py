@@ -56,3 +56,31 @@ def test_shell_commands_and_what_survives_a_power_cut(tmp_path, boot):
     assert loaded and int(loaded[-1]) > 0, "a resumed shell runs on pages loaded from the disk"
     command(second, "kill 1", r"kill: \[1\] counter: OK$")
     command(second, "nonsense", r"nonsense: no such command \(try help\)$")
+
+
+def test_a_disk_that_fails_writes_turns_checkpoints_off_and_the_shell_says_why(tmp_path, boot):
+    """Issue 14, item 3: "checkpoints are off" is left only for a disk that fails a write, and
+    then the shell warns once (at its next prompt), and `sync` and `stats` name the reason."""
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    guest = boot(disk=image, snapshot=False, cmdline="run=shell", extra=["--fail-writes"])
+    guest.expect(r"checkpoint \d+ failed while writing: write failed \(block \d+\); "
+                 r"checkpoints are off from now on", timeout=20)
+    guest.expect(r"^Cairn shell: type help", timeout=20)
+    command(guest, "echo hello", r"hello$")
+    warning = guest.expect(r"warning: checkpoints are off \((checkpoint \d+ failed while writing: "
+                           r"write failed \(block \d+\))\): nothing done from here on survives a "
+                           r"power cut$")
+    command(guest, "sync", r"sync: not durable \(E_NOT_DURABLE\): checkpoints are off: %s$"
+            % re.escape(warning.group(1)))
+    command(guest, "stats", r"checkpoints are off: %s$" % re.escape(warning.group(1)))
+    command(guest, "echo again", r"again$")
+    assert guest.output.count("warning: checkpoints are off") == 1, guest.describe()
+
+
+def test_sync_and_stats_say_nothing_of_checkpoints_off_while_they_are_on(boot):
+    guest = boot(cmdline="run=shell")
+    guest.expect(r"^Cairn shell: type help", timeout=20)
+    command(guest, "sync", r"sync: durable$")
+    command(guest, "stats", r"^(cairn> )?checkpoints \d+ ")
+    assert "checkpoints are off" not in guest.output, guest.describe()

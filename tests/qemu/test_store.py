@@ -77,3 +77,24 @@ def test_bad_image_stops_the_kernel_cleanly(boot, tmp_path, damage, message):
 @pytest.mark.parametrize("damage, message", BAD_OBJECTS, ids=[d.__name__ for d, _ in BAD_OBJECTS])
 def test_bad_map_entry_stops_the_kernel_cleanly(boot, tmp_path, damage, message):
     boot_damaged(boot, tmp_path, damage, "store: .*" + re.escape(message))
+
+
+# In-kernel tests of the checkpoint path that need the store up (kernel/ckpt.c).
+STORE_KTESTS = ["ckpt_page_clean_only_when_committed", "ckpt_failed_write_keeps_pages",
+                "ckpt_moved_block_goes_only_to_its_page"]
+
+
+@pytest.mark.parametrize("name", STORE_KTESTS)
+def test_store_ktest_passes(boot, name):
+    guest = boot(cmdline="ktest=" + name)
+    status = guest.wait_exit()
+    assert re.search(r"^ok 1 %s$" % name, guest.output, re.MULTILINE), guest.output
+    assert re.search(r"^# ktest: 1 passed, 0 failed$", guest.output, re.MULTILINE), guest.output
+    assert status == 0, guest.output
+
+
+def test_ktest_all_leaves_out_the_store_tests(boot):
+    guest = boot(cmdline="ktest=all", disk=None, kernel_direct=True)
+    guest.wait_exit()
+    assert not any(re.search(r"^(not )?ok \d+ %s$" % name, guest.output, re.MULTILINE)
+                   for name in STORE_KTESTS), guest.output

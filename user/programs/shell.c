@@ -147,11 +147,47 @@ static void command_kill(const char *argument)
     jobs[job].pid = 0;
 }
 
+/* Why checkpoints are off ("" while they are on). */
+static const char *checkpoints_off(struct cairn_stats *s)
+{
+    if (cairn_stats(s) != CAIRN_OK)
+        return "";
+    s->checkpoints_off[sizeof(s->checkpoints_off) - 1] = 0;
+    return s->checkpoints_off;
+}
+
+/* Once, when checkpoints have gone off (a disk that fails a write): say so, and why. */
+static void warn_if_checkpoints_off(void)
+{
+    static int warned;
+    struct cairn_stats s;
+    const char *why = checkpoints_off(&s);
+    if (warned || !why[0])
+        return;
+    warned = 1;
+    printf("warning: checkpoints are off (%s): nothing done from here on survives a power "
+           "cut\n", why);
+}
+
+static void command_sync(void)
+{
+    uint32_t status = cairn_sync();
+    struct cairn_stats s;
+    const char *why = checkpoints_off(&s);
+    if (status == CAIRN_OK)
+        printf("sync: durable\n");
+    else if (why[0])
+        printf("sync: not durable (%s): checkpoints are off: %s\n", status_name(status), why);
+    else
+        printf("sync: not durable: %s\n", status_name(status));
+}
+
 static void command_stats(void)
 {
     struct cairn_stats s;
-    if (cairn_stats(&s) != CAIRN_OK)
-        return;
+    const char *why = checkpoints_off(&s);
+    if (why[0])
+        printf("checkpoints are off: %s\n", why);
     printf("checkpoints %u (%u blocks, %u KiB written), last pause %u cycles, "
            "last durable after %u cycles\n", s.checkpoints, s.checkpoint_blocks,
            s.checkpoint_blocks * 4, s.last_pause_cycles, s.last_commit_cycles);
@@ -269,8 +305,7 @@ static void shell_execute(char *line)
     else if (strcmp(line, "jobs") == 0) command_jobs();
     else if (strcmp(line, "kill") == 0) command_kill(arguments);
     else if (strcmp(line, "stats") == 0) command_stats();
-    else if (strcmp(line, "sync") == 0)
-        printf("sync: %s\n", cairn_sync() == CAIRN_OK ? "durable" : "failed");
+    else if (strcmp(line, "sync") == 0) command_sync();
     else if (strcmp(line, "time") == 0) command_time();
     else if (strcmp(line, "mem") == 0) command_mem();
     else if (strcmp(line, "history") == 0) command_history();
@@ -286,6 +321,7 @@ int main(void)
     cairn_console_foreground(CAIRN_NO_SLOT);    /* the console's lines are the shell's */
     char line[LINE_MAX];
     for (;;) {
+        warn_if_checkpoints_off();
         printf("cairn> ");
         if (console_read_line(line, sizeof(line)) < 0)
             return 1;
