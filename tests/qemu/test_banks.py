@@ -92,8 +92,8 @@ PS_LINE = re.compile(r"^\s*(\d+)\s+(embryo|ready|running|blocked|stopped)\s+\d+\
 def ps_names(guest):
     """The names `ps` lists now, one per process."""
     guest.send("ps\n")
-    guest.expect(r"pid\s+state\s+pages\s+restarts\s+name$")
-    start = len(guest.output)
+    # From the header's end, not from what has come so far: the rows may have come with it.
+    start = guest.expect(r"pid\s+state\s+pages\s+restarts\s+name$").end()
     command(guest, "echo ps-end", r"ps-end$")
     table = guest.output[start:guest.output.rfind("ps-end")]
     return [m.group(3) for m in PS_LINE.finditer(table)]
