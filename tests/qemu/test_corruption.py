@@ -1,8 +1,9 @@
 """Randomly corrupted real images in QEMU: bytes flipped, the file truncated, a segment zeroed.
 Each boot must restore the checkpoint cairn-img predicts and run on, or stop with a clear
 `cairn: fatal:` line and exit status 2, or (an object that fails its check on first touch)
-stop only the process that touched it, with a line naming the OID and block: never a kernel
-fault, never a hang.
+stop only the process that touched it, with a line naming the OID and block, or (a process of
+the run list whose record fails its check) resume the others without it, with a line naming
+it: never a kernel fault, never a hang.
 
 CORRUPTION_BOOTS sets the number of boots (make test: 6; make soak: 200), CORRUPTION_SEED the seed.
 """
@@ -28,6 +29,9 @@ FAULT = re.compile(r"panic|kernel fault|page fault|assert|general protection|tri
 # A block that fails its check on first touch stops only the process that touched it (or fails
 # its call with E_DAMAGED), the kernel's line naming the OID and the block.
 DAMAGED = re.compile(r"^process \d+ \(\w+\): .*failed its check on the disk.*$", re.M)
+# A Process of the run list whose record fails its check does not resume; the others do.
+NOT_RESUMED = re.compile(r"^(error: )?store: process OID \d+ of the run list could not be loaded "
+                         r"\(see above\); it does not resume, the others do$", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +71,8 @@ def boot_and_judge(workdir, path, expected):
     guest = Guest(workdir, "run=counter", disk=path, snapshot=True).start()
     try:
         guest.expect(r"^(counter: \d+\n(.*\n)*counter: \d+\n(.*\n)*counter: \d+\n|cairn: fatal: .*$|"
-                     + DAMAGED.pattern[1:] + ")", timeout=BOOT_SECONDS)
+                     + DAMAGED.pattern[1:] + "|" + NOT_RESUMED.pattern[1:] + ")",
+                     timeout=BOOT_SECONDS)
         output = guest.output
         if "cairn: fatal:" in output:
             status = guest.wait_exit()
@@ -86,10 +91,10 @@ def boot_and_judge(workdir, path, expected):
     numbers = [int(n) for n in COUNTER.findall(output)]
     if "cairn: fatal: store:" in output:
         return "stopped"
-    if damaged:
+    if damaged or NOT_RESUMED.search(output):
         assert re.search(r"^(error: )?store: OID \d+ at block \d+ failed its check", output, re.M), \
             guest.describe()
-        return "process stopped"
+        return "process stopped" if damaged else "process not resumed"
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), guest.describe()
     return "resumed"
 
