@@ -23,8 +23,8 @@ otherwise. What each row measures (docs/benchmarks.md has the details):
 
 The table goes to standard output and, with the command that made it and
 the commit it ran on, into docs/benchmarks.md between its bench-table
-markers (--no-write: standard output only). Every QEMU runs in its own
-session with a deadline and is killed by session.
+markers (--no-write: standard output only). Every QEMU is a cairn.guest
+Guest, in its own session, with a deadline, and killed by its PID.
 """
 
 import argparse
