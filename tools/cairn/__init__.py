@@ -2,6 +2,7 @@
 
     cairn.launcher   tools/cairn-qemu's options and the QEMU command line they make
     cairn.guest      Guest: one boot through the launcher, its console read with pexpect
+    cairn.qmp        Qmp: QEMU's QMP monitor on the socket of tools/cairn-qemu --qmp
     cairn.powercut   power cuts of one image running counter and pingpong (tools/powercut)
     cairn.crashtest  crash states of a recorded run, explored and booted (tools/crashtest)
     cairn.demo       the scripted tour across two power cuts (tools/demo)

@@ -29,11 +29,9 @@ Guest, in its own session, with a deadline, and killed by its PID.
 
 import argparse
 import datetime
-import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,7 @@ import time
 
 from cairn import ROOT
 from cairn.guest import Guest
+from cairn.qmp import Qmp
 
 DOCUMENT = os.path.join(ROOT, "docs", "benchmarks.md")
 TABLE_BEGIN = "<!-- bench-table:begin (written by make bench) -->"
@@ -591,41 +590,6 @@ SAVEVM_SIZES_MIB = (1, 16, 64)
 SAVEVM_MEMORY_MIB = 256     # as the `dirty` boots
 
 
-class Qmp:
-    """A minimal QMP client: one command at a time, events skipped."""
-
-    def __init__(self, path, timeout=TIMEOUT_SECONDS):
-        deadline = time.monotonic() + 10
-        while not os.path.exists(path) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.socket.settimeout(timeout)
-        self.socket.connect(path)
-        self.lines = self.socket.makefile("r")
-        json.loads(self.lines.readline())               # the greeting
-        self.execute("qmp_capabilities")
-
-    def execute(self, command, **arguments):
-        self.socket.sendall(json.dumps({"execute": command, "arguments": arguments}).encode()
-                            + b"\n")
-        while True:
-            reply = json.loads(self.lines.readline())
-            if "return" in reply:
-                return reply["return"]
-            if "error" in reply:
-                raise RuntimeError("QMP %s: %s" % (command, reply["error"].get("desc")))
-
-    def human(self, command_line):
-        """An HMP command; returns (seconds it took, its text). Text is an error or a listing."""
-        start = time.monotonic()
-        text = self.execute("human-monitor-command", **{"command-line": command_line})
-        return time.monotonic() - start, text
-
-    def close(self):
-        self.lines.close()
-        self.socket.close()
-
-
 def allocated_bytes(path):
     return os.stat(path).st_blocks * 512
 
@@ -660,7 +624,7 @@ def savevm_once(directory, raw_image, mebibytes):
             complain("running memwrite for savevm", guest.output)
             return None
         time.sleep(1)               # its SYNC, then memwrite keeps writing its working set
-        qmp = Qmp(path)
+        qmp = Qmp(path, TIMEOUT_SECONDS)
         try:
             figures = {}
             for tag in ("bench-a", "bench-b"):
