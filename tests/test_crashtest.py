@@ -8,7 +8,7 @@ import pytest
 from image_tools import ROOT
 
 
-@pytest.mark.time_limit(300)
+@pytest.mark.timeout(300)
 def test_crash_states_of_a_short_run_recover(tmp_path):
     result = subprocess.run([str(ROOT / "tools" / "crashtest"), "--lines", "25", "--boots", "2",
                              "--tears", "6", "--workdir", str(tmp_path)],

@@ -1,14 +1,6 @@
-"""tools/cairn-qemu's QEMU command line for the system disk (no QEMU is started here)."""
+"""cairn.launcher: the QEMU command line tools/cairn-qemu makes for the system disk (no QEMU runs)."""
 
-import importlib.machinery
-import importlib.util
-
-from conftest import ROOT
-
-_LOADER = importlib.machinery.SourceFileLoader("cairn_qemu", str(ROOT / "tools" / "cairn-qemu"))
-_SPEC = importlib.util.spec_from_loader("cairn_qemu", _LOADER)
-launcher = importlib.util.module_from_spec(_SPEC)
-_LOADER.exec_module(launcher)
+from cairn import launcher
 
 
 def command_for(argv):

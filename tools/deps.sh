@@ -6,7 +6,8 @@
 set -eu
 
 PACKAGES="gcc-i686-linux-gnu binutils-i686-linux-gnu grub-pc-bin grub-common
-xorriso mtools qemu-system-x86 qemu-utils python3-pytest clang libclang-rt-14-dev gcc make"
+xorriso mtools qemu-system-x86 qemu-utils python3-pytest python3-pytest-timeout python3-pexpect
+clang libclang-rt-14-dev gcc make"
 
 missing=""
 for package in $PACKAGES; do

@@ -33,7 +33,7 @@ def store_live_blocks(image):
     return int(re.search(r"^live: \d+ objects in (\d+) blocks", out, re.M).group(1))
 
 
-@pytest.mark.time_limit(60 + RUNS * 2)
+@pytest.mark.timeout(60 + RUNS * 2)
 def test_programs_that_end_leave_nothing_behind(tmp_path, boot):
     image = tmp_path / "system.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)
@@ -112,7 +112,7 @@ def counter_lines(output):
     return [int(n) for n in re.findall(r"^(?:cairn> )?counter: (\d+)$", output, re.M)]
 
 
-@pytest.mark.time_limit(180)
+@pytest.mark.timeout(180)
 def test_a_program_wanting_more_than_the_store_holds_is_refused_and_persistence_goes_on(
         tmp_path, boot):
     image, guest = shell_on_own_image(tmp_path, boot)
@@ -140,7 +140,7 @@ def test_a_program_wanting_more_than_the_store_holds_is_refused_and_persistence_
     assert seen == list(range(1, len(seen) + 1)), (seen, second.describe())
 
 
-@pytest.mark.time_limit(240)
+@pytest.mark.timeout(240)
 def test_many_endpoints_big_mallocs_and_heavy_writes_never_turn_persistence_off(tmp_path,
                                                                                boot):
     image, guest = shell_on_own_image(tmp_path, boot)

@@ -1,10 +1,9 @@
 """The console: output commit, the kernel's marked log, console input, the clocks."""
 
-import json
-import os
 import re
-import socket
 import time
+
+from cairn.qmp import Qmp
 
 
 def test_kernel_lines_are_marked_and_program_lines_are_not(boot):
@@ -41,33 +40,6 @@ def test_without_a_store_output_is_not_held(boot):
 VGA_COLUMNS, VGA_ROWS, VGA_TEXT = 80, 25, 0xB8000
 
 
-class Monitor:
-    """QEMU's QMP monitor on a Unix socket: one command at a time, events skipped."""
-
-    def __init__(self, path, timeout=10):
-        deadline = time.monotonic() + timeout
-        while not os.path.exists(path):
-            assert time.monotonic() < deadline, "no QMP socket at %s" % path
-            time.sleep(0.02)
-        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.socket.settimeout(timeout)
-        self.socket.connect(path)
-        self.lines = self.socket.makefile("r")
-        json.loads(self.lines.readline())                   # the greeting
-        self.execute("qmp_capabilities")
-
-    def execute(self, command, **arguments):
-        self.socket.sendall(json.dumps({"execute": command, "arguments": arguments}).encode())
-        while True:
-            reply = json.loads(self.lines.readline())
-            if "return" in reply:
-                return reply["return"]
-            assert "error" not in reply, reply
-
-    def close(self):
-        self.socket.close()
-
-
 def terminal_rows(text):
     """The rows a console of VGA_COLUMNS shows for text: a line wraps after its last column,
     and a newline right after a full row only ends it (no empty row between)."""
@@ -88,7 +60,7 @@ def test_vga_mirrors_the_console_wrapping_long_lines_once(tmp_path, boot):
     socket_path = tmp_path / "qmp.sock"
     guest = boot(cmdline=cmdline, extra=["--qmp", str(socket_path)])
     guest.expect(r"^counter: 3$", timeout=20)
-    monitor = Monitor(str(socket_path))
+    monitor = Qmp(str(socket_path), timeout=10)
     try:
         monitor.execute("stop")
         time.sleep(0.5)                                     # the console reader catches up

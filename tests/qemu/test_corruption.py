@@ -99,7 +99,7 @@ def boot_and_judge(workdir, path, expected):
     return "resumed"
 
 
-@pytest.mark.time_limit(BOOTS * (BOOT_SECONDS + 20) + 60)
+@pytest.mark.timeout(BOOTS * (BOOT_SECONDS + 20) + 60)
 def test_corrupted_images_restore_or_refuse(real_image, tmp_path):
     rng = random.Random(SEED)
     original = real_image.read_bytes()

@@ -52,7 +52,7 @@ def shm_checksum(items):
     return (SHM_ITEM_MULTIPLIER * items * (items - 1) // 2 + SHM_ITEM_ADDEND * items) % (1 << 32)
 
 
-@pytest.mark.time_limit(150)
+@pytest.mark.timeout(150)
 def test_shm_passes_every_item_once_across_three_power_cuts(tmp_path, boot):
     image = fresh_copy(tmp_path)
     randomizer = random.Random()
@@ -78,7 +78,7 @@ def test_shm_passes_every_item_once_across_three_power_cuts(tmp_path, boot):
     assert len(seen) >= SHM_CUTS + 1
 
 
-@pytest.mark.time_limit(180)
+@pytest.mark.timeout(180)
 def test_hog_fills_and_checks_64_mib_with_32_mib_of_ram(tmp_path, boot):
     image = tmp_path / "big.img"
     elfs = sorted(str(p) for p in (ROOT / "build" / "user").glob("*.elf"))
@@ -131,7 +131,7 @@ def life_headers(guest):
     return [int(n) for n in re.findall(r"^life: generation (\d+),", program_lines(guest), re.M)]
 
 
-@pytest.mark.time_limit(90)
+@pytest.mark.timeout(90)
 def test_life_goes_on_counting_generations_after_a_power_cut(tmp_path, boot):
     image = fresh_copy(tmp_path)
     first = boot(disk=image, snapshot=False, cmdline="run=life:0:200")
@@ -157,7 +157,7 @@ def test_life_goes_on_counting_generations_after_a_power_cut(tmp_path, boot):
     assert after and after[0] > 0 and len(frames) >= 4
 
 
-@pytest.mark.time_limit(240)
+@pytest.mark.timeout(240)
 def test_make_demo_tours_without_a_keyboard_and_every_check_holds(tmp_path):
     """tools/demo is what make demo runs: three boots, two power cuts, then its narrative."""
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "demo"),

@@ -135,7 +135,7 @@ def test_kv_answers_set_and_get(boot):
     guest.expect(r"^VALUE colour red$")
 
 
-@pytest.mark.time_limit(60 + KV_CYCLES * 15)
+@pytest.mark.timeout(60 + KV_CYCLES * 15)
 def test_kv_acknowledged_sets_survive_power_cuts(tmp_path, boot):
     image = tmp_path / "system.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)

@@ -1,56 +1,30 @@
 """The release records as QEMU sees them: build/window-shim.so notes, inside QEMU, every line
 that reaches the console and every write of a release record (tools/window-shim.c)."""
 
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shutil
-import subprocess
-import time
 
 from conftest import ROOT
 
-_LOADER = importlib.machinery.SourceFileLoader("bench", str(ROOT / "tools" / "bench"))
-_SPEC = importlib.util.spec_from_loader("bench", _LOADER)
-bench = importlib.util.module_from_spec(_SPEC)
-_LOADER.exec_module(bench)
+from cairn import bench
 
 SHIM = ROOT / "build" / "window-shim.so"
 
 
-def run_with_shim(tmp_path, cmdline, until, timeout=20):
+def run_with_shim(boot, tmp_path, cmdline, until, timeout=20):
     """Boots a copy of the fresh image with the shim until the console shows until (text, or
-    a compiled regex); returns (console text, the shim's events)."""
+    a compiled regex), then cuts the power; returns (console text, the shim's events)."""
     if isinstance(until, str):
         until = re.compile(re.escape(until))
     image = tmp_path / "system.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)
     log = tmp_path / "window.log"
     environment = dict(os.environ, LD_PRELOAD=str(SHIM), CAIRN_WINDOW_LOG=str(log))
-    process = subprocess.Popen([str(ROOT / "tools" / "cairn-qemu"), "--cache", "unsafe",
-                                "--disk", str(image), "--cmdline", cmdline],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True,
-                               env=environment)
-    output = b""
-    deadline = time.monotonic() + timeout
-    try:
-        os.set_blocking(process.stdout.fileno(), False)
-        while not until.search(output.replace(b"\r\n", b"\n").decode(errors="replace")) and \
-                time.monotonic() < deadline:
-            chunk = process.stdout.read()
-            if chunk:
-                output += chunk
-            elif process.poll() is not None:
-                break
-            else:
-                time.sleep(0.05)
-    finally:
-        os.killpg(process.pid, 9)
-        process.wait()
-        process.stdout.close()
-    text = output.decode(errors="replace").replace("\r\n", "\n")
+    guest = boot(disk=image, snapshot=False, cmdline=cmdline, environment=environment)
+    guest.wait_until(until.search, timeout)
+    guest.close()
+    text = guest.raw_output
     assert until.search(text), text[-2000:]
     return text, bench.window_events(str(log))
 
@@ -72,12 +46,12 @@ def batches(events):
     return sizes, lines == 0
 
 
-def test_program_lines_are_recorded_a_batch_at_a_time(tmp_path):
+def test_program_lines_are_recorded_a_batch_at_a_time(tmp_path, boot):
     """`life` prints a frame of 25 lines at once, all released by one checkpoint. The lines go
     to the console in batches of at most RELEASE_LINES, each followed by a release record
     before the next line: the frame's lines share a record (before issue 15, item 3, each
     line had one, a disk write each)."""
-    text, events = run_with_shim(tmp_path, "run=life:3:100", "life: generation 2,")
+    text, events = run_with_shim(boot, tmp_path, "run=life:3:100", "life: generation 2,")
     sizes, ended = batches(events)
     assert sum(sizes) >= 50 and ended, (sizes, text[-2000:])
     assert max(sizes) <= RELEASE_LINES and 0 not in sizes[1:], sizes
@@ -88,7 +62,7 @@ def test_program_lines_are_recorded_a_batch_at_a_time(tmp_path):
 FLOOD_LINES = 16384
 
 
-def test_a_flood_of_lines_is_released_in_bounded_batches_beside_other_programs(tmp_path):
+def test_a_flood_of_lines_is_released_in_bounded_batches_beside_other_programs(tmp_path, boot):
     """Issue 15, item 3: hostile-flood writes 16,384 short lines, more than the kernel holds at
     once, beside a copy of itself that sleeps 10 ms at a time and prints a line after each
     sleep. Every flood line appears once and in order, in batches of at most RELEASE_LINES
@@ -96,7 +70,7 @@ def test_a_flood_of_lines_is_released_in_bounded_batches_beside_other_programs(t
     seconds without any program running); the sleeper's lines come in between; after the
     flood the kernel, its checkpoints and output commit go on."""
     text, events = run_with_shim(
-        tmp_path, "run=hostile-flood,hostile-flood:sleep",
+        boot, tmp_path, "run=hostile-flood,hostile-flood:sleep",
         re.compile(r"^hostile-flood: wrote %d lines\n(?:.*\n){20}" % FLOOD_LINES, re.M),
         timeout=120)
     flood = [int(n) for n in re.findall(r"^flood (\d+)$", text, re.M)]
@@ -114,8 +88,8 @@ def test_a_flood_of_lines_is_released_in_bounded_batches_beside_other_programs(t
                          text, re.M), text[-2000:]
 
 
-def test_without_output_commit_nothing_is_recorded(tmp_path):
-    text, events = run_with_shim(tmp_path, "run=counter output_commit=off", "counter: 3\n")
+def test_without_output_commit_nothing_is_recorded(tmp_path, boot):
+    text, events = run_with_shim(boot, tmp_path, "run=counter output_commit=off", "counter: 3\n")
     kinds = [kind for kind, _ in events]
     assert kinds.count("N") >= 3 and "R" not in kinds, kinds
 

@@ -1,7 +1,5 @@
 """Power cuts: QEMU killed at random moments, the same image booted again, counter goes on."""
 
-import importlib.machinery
-import importlib.util
 import random
 import re
 import shutil
@@ -17,13 +15,10 @@ from conftest import ROOT
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from image_tools import BLOCK, Image  # noqa: E402
 
-_LOADER = importlib.machinery.SourceFileLoader("powercut", str(ROOT / "tools" / "powercut"))
-_SPEC = importlib.util.spec_from_loader("powercut", _LOADER)
-powercut = importlib.util.module_from_spec(_SPEC)
-_LOADER.exec_module(powercut)
+from cairn import powercut  # noqa: E402
 
 
-@pytest.mark.time_limit(150)
+@pytest.mark.timeout(150)
 def test_counter_survives_20_power_cuts(tmp_path):
     image = tmp_path / "system.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)

@@ -30,7 +30,7 @@ def check_kernel_goes_on(guest):
     assert broken is None, "%r\n%s" % (broken.group(0), guest.describe())
 
 
-@pytest.mark.time_limit(120)
+@pytest.mark.timeout(120)
 def test_program_load_with_ram_full_of_dirty_pages_waits_or_answers_and_the_kernel_goes_on(boot):
     guest = boot(cmdline="run=loadfull " + NO_PERIODIC_CHECKPOINTS, mem=32)
     guest.expect(r"^memory: (2\d|3[0-2]) MiB usable")
@@ -88,7 +88,7 @@ def stored_program(image, name):
     raise AssertionError("no program %s in the image" % name)
 
 
-@pytest.mark.time_limit(90)
+@pytest.mark.timeout(90)
 def test_a_damaged_page_on_first_touch_stops_only_the_process_that_touched_it(boot, tmp_path):
     image = image_with_data(tmp_path)
     first_data_page = struct.unpack_from("<I", image.data,
@@ -159,7 +159,7 @@ def widen_map(image, oid_limit):
     struct.pack_into("<I", image.data, root * BLOCK + ROOT_LOG_HEAD, free + 3)
 
 
-@pytest.mark.time_limit(90)
+@pytest.mark.timeout(90)
 def test_a_program_size_that_would_wrap_is_refused_with_a_clear_message(boot, tmp_path):
     """0xFFFFF001 + 4095 wraps to 0 in 32 bits: 0 pages, then an ELF parse of 4 GiB. The root
     record's check refuses a program whose pages lie outside the map, so the map is widened to

@@ -37,7 +37,7 @@ def cairn_img(*arguments):
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.time_limit(240)
+@pytest.mark.timeout(240)
 def test_2000_processes_all_resume_after_a_power_cut(tmp_path, boot):
     image = tmp_path / "system.img"
     crowd_cut(boot, image, 2000)
@@ -85,7 +85,7 @@ def name_a_process_twice(path):
     return first_oid
 
 
-@pytest.mark.time_limit(200)
+@pytest.mark.timeout(200)
 def test_a_process_named_twice_in_the_run_list_resumes_once(tmp_path, boot):
     """issue 15 item 6: queued twice, a process made the run queue lose or loop over others."""
     image = tmp_path / "system.img"

@@ -46,7 +46,7 @@ def test_unknown_mode_warns_and_uses_cow(boot):
     guest.expect(r"^cowcheck: done$", timeout=30)
 
 
-@pytest.mark.time_limit(120)
+@pytest.mark.timeout(120)
 def test_cowcheck_survives_power_cuts_mid_write_out(tmp_path, boot):
     """Killed at random moments while checkpoints of 8 MiB are being written, then resumed."""
     image = tmp_path / "system.img"

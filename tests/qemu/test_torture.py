@@ -16,7 +16,7 @@ PROGRESS = re.compile(r"^fuzz: at (\d+)$", re.M)
 DONE = re.compile(r"^fuzz: %d calls, all answered$" % CALLS, re.M)
 
 
-@pytest.mark.time_limit(60 + CALLS // 1000)
+@pytest.mark.timeout(60 + CALLS // 1000)
 def test_fuzz_survives_power_cuts(tmp_path, boot):
     """Up to CUTS power cuts while fuzz runs, then a boot that lets it finish.
 
