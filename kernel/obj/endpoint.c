@@ -2,9 +2,11 @@
  * Endpoints and IPC: SEND, RECEIVE, CALL, REPLY, REPLY_RECEIVE, WAIT_REPLY.
  *
  * A message is four words (REGISTER_MESSAGE_FIRST ... _LAST) and at most one
- * capability (its slot in REGISTER_MESSAGE_CAP; arch/abi_registers.h). Everything a waiting partner wants to send is still in its
- * saved registers, because a blocked call is rewound to its trap with its
- * inputs intact; so whoever arrives second completes both calls at once.
+ * capability (its slot in REGISTER_MESSAGE_CAP; arch/abi_registers.h).
+ * Everything a waiting partner wants to send is still in its saved registers,
+ * because a blocked call is rewound to its trap with its inputs intact; so
+ * whoever arrives second completes both calls at once (the one that arrives
+ * second decodes the call of both and invokes the transfer).
  * Queued partners are checked again when they are reached: if what they
  * asked for no longer holds, they are woken to re-execute and get their
  * error themselves.
@@ -173,7 +175,8 @@ static int ipc_sender_still_valid(struct process *sender, struct endpoint *endpo
                                   uint32_t *badge)
 {
     int status;
-    struct capability *cap = process_slot(sender, context_get(&sender->context, REGISTER_ENDPOINT));
+    struct capability *cap = process_slot(sender,
+                                          context_get(&sender->context, REGISTER_ENDPOINT));
     struct endpoint *named = ipc_endpoint_of(sender, CAIRN_RIGHT_SEND, badge, &status);
     return named == endpoint && ipc_check_offered_cap(sender, cap) == CAIRN_OK &&
            !reclaim_doomed(&sender->object);    /* a destroyed bank's process sends nothing */
