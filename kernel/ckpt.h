@@ -22,7 +22,8 @@ enum ckpt_phase {
     CKPT_COMMIT,                /* the writer's commit phases (checkpoint/writer.h) */
 };
 
-/* Sets up the writer over the open store (reads the whole map into RAM). */
+/* Sets up the writer over the open store; its copy of the object map is read in steps once
+ * programs run (CKPT_LOAD in kernel/ckpt.c). */
 void ckpt_init(void);
 
 /* Called on every pass of the scheduler: starts a checkpoint when one is due, and gives the

@@ -33,6 +33,7 @@
 #include <kernel/console.h>
 #include <kernel/foreground.h>
 #include <kernel/obj/objects.h>
+#include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/syscall.h>
 
@@ -117,45 +118,77 @@ void foreground_from_disk(const struct cairn_disk_foreground *stored)
     interrupts_taken = console_input_interrupts();
 }
 
-/* CONSOLE_FOREGROUND: ebx = a process slot (WRITE), or CAIRN_NO_SLOT for the caller. */
-static int foreground_call_set(struct process *caller)
+/* CONSOLE_FOREGROUND: the process to put in front, the caller or one it names with WRITE. */
+static int foreground_decode_set(struct process *caller, struct process **target)
 {
-    struct process *target = caller;
-    if (syscall_argument(caller, CONTEXT_EBX) != CAIRN_NO_SLOT) {
+    *target = caller;
+    if (syscall_argument(caller, REGISTER_FOREGROUND_PROCESS) != CAIRN_NO_SLOT) {
         struct object *object;
-        int status = syscall_argument_object(caller, CONTEXT_EBX, CAIRN_TYPE_PROCESS,
-                                             CAIRN_RIGHT_WRITE, &object);
+        int status = syscall_argument_object(caller, REGISTER_FOREGROUND_PROCESS,
+                                             CAIRN_TYPE_PROCESS, CAIRN_RIGHT_WRITE, &object);
         if (status != CAIRN_OK)
             return status;
-        target = (struct process *)object;
+        *target = (struct process *)object;
     }
     foreground_settle();
     if (holder.oid && !foreground_is(&holder, caller))
         return CAIRN_E_NO_RIGHTS;       /* another process holds the console */
-    if (target->state == PROCESS_FAULTED)
-        return CAIRN_E_BUSY;
-    interrupts_taken = console_input_interrupts();      /* commit */
-    foreground_change(foreground_ref_of(caller), foreground_ref_of(target));
-    return CAIRN_OK;
+    return (*target)->state == PROCESS_FAULTED ? CAIRN_E_BUSY : CAIRN_OK;
 }
 
-/* CONSOLE_WAIT: the holder waits (at the trap) for Ctrl-C or for its reader to be gone. */
-static int foreground_call_wait(struct process *caller)
+/* Its effects: the caller holds the console, target reads it, earlier Ctrl-C dropped. */
+static void foreground_invoke_set(struct process *caller, struct process *target)
+{
+    assert(target->state != PROCESS_FAULTED);
+    interrupts_taken = console_input_interrupts();
+    foreground_change(foreground_ref_of(caller), foreground_ref_of(target));
+}
+
+static int foreground_call_set(struct process *caller)
+{
+    struct process *target;
+    int status = foreground_decode_set(caller, &target);
+    if (status == CAIRN_OK)
+        foreground_invoke_set(caller, target);
+    return status;
+}
+
+/* What CONSOLE_WAIT's decode step found: the Ctrl-C count now, or that the reader is gone. */
+struct foreground_wait_arguments {
+    uint32_t typed;             /* console_input_interrupts() */
+    int ended;                  /* the console is the caller's again */
+};
+
+/* CONSOLE_WAIT: the holder only; waits (at the trap) for Ctrl-C or for its reader to be gone. */
+static int foreground_decode_wait(struct process *caller, struct foreground_wait_arguments *wait)
 {
     foreground_settle();
     if (!foreground_is(&holder, caller))
         return CAIRN_E_NO_RIGHTS;
-    uint32_t typed = console_input_interrupts();
-    int ended = foreground_is(&reader, caller);
-    if (!ended && typed == interrupts_taken) {
-        sched_block_call(caller, BLOCK_INTERRUPT);
-        return CAIRN_OK;
-    }
-    if (!ended)
-        interrupts_taken = typed;       /* commit: every Ctrl-C so far taken at once */
-    context_set(&caller->context, CONTEXT_EBX,
-                ended ? CAIRN_CONSOLE_ENDED : CAIRN_CONSOLE_INTERRUPTED);
+    wait->typed = console_input_interrupts();
+    wait->ended = foreground_is(&reader, caller);
+    if (!wait->ended && wait->typed == interrupts_taken)
+        return syscall_wait(caller, BLOCK_INTERRUPT);
     return CAIRN_OK;
+}
+
+/* Its effects: every Ctrl-C so far taken at once, and the answer in the result register. */
+static void foreground_invoke_wait(struct process *caller,
+                                   const struct foreground_wait_arguments *wait)
+{
+    if (!wait->ended)
+        interrupts_taken = wait->typed;
+    context_set(&caller->context, REGISTER_CONSOLE_WAIT_RESULT,
+                wait->ended ? CAIRN_CONSOLE_ENDED : CAIRN_CONSOLE_INTERRUPTED);
+}
+
+static int foreground_call_wait(struct process *caller)
+{
+    struct foreground_wait_arguments wait;
+    int status = foreground_decode_wait(caller, &wait);
+    if (status == CAIRN_OK)
+        foreground_invoke_wait(caller, &wait);
+    return status;
 }
 
 int foreground_invoke(struct process *caller, uint32_t call)

@@ -203,15 +203,6 @@ uint32_t object_count(void)
     return live_objects;
 }
 
-void object_for_each(enum cairn_type type, void (*visit)(struct object *object, void *data),
-                     void *data)
-{
-    for (uint32_t oid = 1; oid < entry_used; oid++) {
-        struct object *object = entry_of(oid)->object;
-        if (object && (type == CAIRN_TYPE_NONE || object->type == type))
-            visit(object, data);
-    }
-}
 
 struct capability capability_to(const struct object *object, uint8_t rights)
 {

@@ -71,10 +71,6 @@ uint32_t object_oid_limit(void);
 /* Live objects, for statistics. */
 uint32_t object_count(void);
 
-/* Calls visit for every live object of type (any type when CAIRN_TYPE_NONE). */
-void object_for_each(enum cairn_type type, void (*visit)(struct object *object, void *data),
-                     void *data);
-
 static inline oid_t capability_oid(const struct capability *cap)
 {
     return (oid_t)cap->oid_high << 32 | cap->oid_low;

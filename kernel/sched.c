@@ -8,6 +8,8 @@
  * happens in sched_run on the way out to user mode.
  */
 #include <stddef.h>
+#include <arch/abi_registers.h>
+#include <arch/context.h>
 #include <arch/platform.h>
 #include <kernel/ckpt.h>
 #include <kernel/console.h>
@@ -18,6 +20,7 @@
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
+#include <kernel/sched.h>
 #include <kernel/stats.h>
 #include <kernel/tick.h>
 #include <kernel/time.h>
@@ -39,8 +42,6 @@ static struct queue console_waiters;    /* BLOCK_CONSOLE */
 static struct queue interrupt_waiters;  /* BLOCK_INTERRUPT */
 static volatile int preemption_wanted;  /* set by the timer */
 static struct process *last_entered;    /* the process whose registers the CPU last had */
-
-void arch_enter_user(struct process *process) __attribute__((noreturn));
 
 static void queue_push(struct queue *queue, struct process *process)
 {
@@ -161,10 +162,10 @@ void sched_wake(struct process *process)
 void sched_finish_call(struct process *process, uint32_t status)
 {
     if (process == process_current) {
-        context_set(&process->context, CONTEXT_EAX, status);
+        context_set(&process->context, REGISTER_STATUS, status);
         return;
     }
-    context_set(&process->context, CONTEXT_EAX, status);
+    context_set(&process->context, REGISTER_STATUS, status);
     context_finish_call(&process->context);
     if (process->state == PROCESS_BLOCKED) {
         sched_unqueue(process);
@@ -178,11 +179,6 @@ void sched_yield_current(void)
         sched_make_ready(process_current);
         process_current = NULL;
     }
-}
-
-void sched_request_preemption(void)
-{
-    preemption_wanted = 1;
 }
 
 void tick_handle(void)
@@ -232,7 +228,7 @@ void sched_finish_syncs(uint32_t status, uint64_t epoch)
             continue;               /* it waits for a later checkpoint */
         queue_remove(&sync_waiters, p);
         p->block_reason = BLOCK_NONE;
-        context_set(&p->context, CONTEXT_EAX, status);
+        context_set(&p->context, REGISTER_STATUS, status);
         context_finish_call(&p->context);
         sched_make_ready(p);
     }
@@ -243,8 +239,8 @@ void sched_wake_sleepers(void)
     uint64_t now = time_monotonic_nanoseconds();
     for (struct process *p = sleepers.head, *next; p; p = next) {
         next = p->queue_next;
-        uint64_t deadline = (uint64_t)context_get(&p->context, CONTEXT_ECX) << 32 |
-                            context_get(&p->context, CONTEXT_EBX);
+        uint64_t deadline = (uint64_t)context_get(&p->context, REGISTER_SLEEP_DEADLINE_HIGH) << 32 |
+                            context_get(&p->context, REGISTER_SLEEP_DEADLINE_LOW);
         if (deadline <= now)
             sched_wake(p);
     }
@@ -332,6 +328,7 @@ void sched_run(void)
                 stats.context_switches++;
             last_entered = process_current;
             arch_enter_user(process_current);
+            continue;           /* it could not be entered: parked or stopped instead */
         }
         if (console_release_waiting()) {
             sched_release_output_step();    /* nothing to run: held output goes out */

@@ -1,21 +1,28 @@
 /*
  * System-call dispatch.
  *
- * THE RULE. Every call is written check-then-commit:
+ * THE RULE. Every call is two steps, and its commit point is the boundary
+ * between them (kernel/syscall.h says it in full):
  *
- *     validate arguments            -> a status, and no effect
- *     make sure every object and frame it needs is at hand
- *         (if not: rewind to the trap, block, return; it runs again later)
- *     make sure the partner is ready (IPC)
- *         (if not: rewind to the trap, queue on the endpoint, return)
- *     --- commit point: nothing below may fail or wait ---
- *     apply every effect, set the results
+ *     decode: validate arguments         -> a status, and no effect
+ *             have every object and frame it needs at hand
+ *                 (if not: SYSCALL_WAIT_FRAME, or syscall_wait: rewound to
+ *                 the trap, blocked; it runs again later)
+ *             make sure the partner is ready (IPC)
+ *                 (if not: queued on the endpoint, syscall_wait)
+ *             and fill the call's argument struct
+ *     --- commit point: decode returned CAIRN_OK ---
+ *     invoke: apply every effect from that struct, set the results; it
+ *             cannot fail or wait, and asserts what decode promised
  *
  * So whenever the kernel is not running, every process is fully described by
  * its saved registers and the objects it holds: a blocked process is simply
  * one whose next instruction is its trap. There is one kernel stack and the
- * kernel never sleeps inside a call. The ABI is in include/cairn/abi.h and
- * docs/abi.md.
+ * kernel never sleeps inside a call. A call with nothing to check (NULL,
+ * YIELD, TIME) is its invoke step alone, and one that only waits (SYNC,
+ * SLEEP_UNTIL, WAIT_REPLY) its decode step alone: its effect comes when
+ * another part of the kernel completes it. The ABI is in include/cairn/abi.h,
+ * docs/abi.md and, for the registers, arch/abi_registers.h.
  */
 #include <kernel/ckpt.h>
 #include <checkpoint/store.h>
@@ -26,6 +33,7 @@
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
+#include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/programs.h>
 #include <kernel/reclaim.h>
@@ -41,61 +49,61 @@ uint32_t syscall_argument(struct process *process, int index)
     return context_get(&process->context, index);
 }
 
-static uint32_t argument(struct process *process, int index)
-{
-    return syscall_argument(process, index);
-}
-
 int syscall_argument_object(struct process *process, int index, enum cairn_type type,
                             uint8_t rights, struct object **object)
 {
-    struct capability *cap = process_slot(process, argument(process, index));
+    struct capability *cap = process_slot(process, syscall_argument(process, index));
     if (!cap)
         return CAIRN_E_BAD_SLOT;
     return capability_resolve(cap, type, rights, object);
 }
 
-static int argument_object(struct process *process, int index, enum cairn_type type,
-                           uint8_t rights, struct object **object)
+int syscall_wait(struct process *process, enum block_reason reason)
 {
-    return syscall_argument_object(process, index, type, rights, object);
+    sched_block_call(process, reason);
+    return SYSCALL_WAITING;
 }
 
-/* Calls on one object type go to that type's single entry point (kernel/obj/). */
+/* Calls on one object type go to that type's single entry point (kernel/obj/), the c-list's
+ * to kernel/clist.c, the console's foreground to kernel/foreground.c. */
 static int call_endpoint(struct process *process)
 {
-    return endpoint_invoke(process, argument(process, CONTEXT_EAX));
+    return endpoint_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
 static int call_bank(struct process *process)
 {
-    return bank_invoke(process, argument(process, CONTEXT_EAX));
+    return bank_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
 static int call_space(struct process *process)
 {
-    return space_invoke(process, argument(process, CONTEXT_EAX));
+    return space_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
 static int call_process(struct process *process)
 {
-    return process_invoke(process, argument(process, CONTEXT_EAX));
+    return process_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
-/* The console's foreground (kernel/foreground.c). */
+static int call_clist(struct process *process)
+{
+    return clist_invoke(process, syscall_argument(process, REGISTER_CALL));
+}
+
 static int call_foreground(struct process *process)
 {
-    return foreground_invoke(process, argument(process, CONTEXT_EAX));
+    return foreground_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
-/* SYNC: wait (at the trap) for the next checkpoint; ckpt completes the call once it commits. */
+/* SYNC: only waits (at the trap) for the next checkpoint; ckpt completes the call once that
+ * commits (sched_finish_syncs). */
 static int call_sync(struct process *process)
 {
     if (!ckpt_enabled())
         return CAIRN_E_NOT_DURABLE;
     process->sync_epoch = ckpt_open_epoch();    /* the checkpoint that covers this call */
-    sched_block_call(process, BLOCK_SYNC);
-    return CAIRN_OK;
+    return syscall_wait(process, BLOCK_SYNC);
 }
 
 static int call_null(struct process *process)
@@ -104,306 +112,313 @@ static int call_null(struct process *process)
     return CAIRN_OK;
 }
 
+/* YIELD: answered at once, then the caller goes to the back of its run queue. */
 static int call_yield(struct process *process)
 {
-    context_set(&process->context, CONTEXT_EAX, CAIRN_OK);
+    context_set(&process->context, REGISTER_STATUS, CAIRN_OK);
     sched_yield_current();
     return CAIRN_OK;
 }
 
-/* Can object be destroyed now? Its type's check_destroy says (a bank, or a process that takes
- * its program's bank with it, may have to wait while too many banks are being reclaimed). */
-static int destroy_check(struct object *object)
+/* EXIT: the caller may go now (its type's check), with this status for the log. */
+static int decode_exit(struct process *process, int *exit_status)
 {
-    const struct object_ops *ops = object_type_ops(object->type);
-    return ops->check_destroy ? ops->check_destroy(object) : CAIRN_OK;
+    *exit_status = (int)syscall_argument(process, REGISTER_EXIT_STATUS);
+    return object_check_destroy(&process->object);
+}
+
+static void invoke_exit(struct process *process, int exit_status)
+{
+    klog(exit_status ? KLOG_INFO : KLOG_DEBUG, "process %llu (%s) exited with status %d",
+         (unsigned long long)process->object.oid, process->name, exit_status);
+    object_destroy(&process->object);
 }
 
 static int call_exit(struct process *process)
 {
-    int check = destroy_check(&process->object);
-    if (check != CAIRN_OK)
-        return check;
-    int status = (int)argument(process, CONTEXT_EBX);
-    klog(status ? KLOG_INFO : KLOG_DEBUG, "process %llu (%s) exited with status %d",
-         (unsigned long long)process->object.oid, process->name, status);
-    object_destroy(&process->object);
-    return CAIRN_OK;
+    int exit_status;
+    int status = decode_exit(process, &exit_status);
+    if (status == CAIRN_OK)
+        invoke_exit(process, exit_status);
+    return status;
 }
 
+/* SLEEP_UNTIL: only waits, until the deadline (sched_wake_sleepers reads it again). */
 static int call_sleep_until(struct process *process)
 {
-    uint64_t deadline = (uint64_t)argument(process, CONTEXT_ECX) << 32 |
-                        argument(process, CONTEXT_EBX);
+    uint64_t deadline = (uint64_t)syscall_argument(process, REGISTER_SLEEP_DEADLINE_HIGH) << 32 |
+                        syscall_argument(process, REGISTER_SLEEP_DEADLINE_LOW);
     if (time_monotonic_nanoseconds() < deadline)
-        sched_block_call(process, BLOCK_SLEEP);
+        return syscall_wait(process, BLOCK_SLEEP);
     return CAIRN_OK;
 }
 
 static int call_time(struct process *process)
 {
     uint64_t now = time_monotonic_nanoseconds();
-    context_set(&process->context, CONTEXT_EBX, (uint32_t)now);
-    context_set(&process->context, CONTEXT_ECX, (uint32_t)(now >> 32));
+    context_set(&process->context, REGISTER_TIME_NOW_LOW, (uint32_t)now);
+    context_set(&process->context, REGISTER_TIME_NOW_HIGH, (uint32_t)(now >> 32));
     return CAIRN_OK;
+}
+
+/* What CONSOLE_WRITE's decode step copied in. */
+struct console_write_arguments {
+    char buffer[CAIRN_CONSOLE_WRITE_MAX];
+    uint32_t length;
+};
+
+/* CONSOLE_WRITE: the bytes, and room for them in the held output (or it waits for a release). */
+static int decode_console_write(struct process *process, struct console_write_arguments *write)
+{
+    write->length = syscall_argument(process, REGISTER_CONSOLE_WRITE_LENGTH);
+    if (write->length > CAIRN_CONSOLE_WRITE_MAX)
+        return CAIRN_E_BAD_ARGUMENT;
+    int status = user_copy_in(process, write->buffer,
+                              syscall_argument(process, REGISTER_CONSOLE_WRITE_BUFFER),
+                              write->length);
+    if (status != CAIRN_OK)
+        return status;
+    if (console_output_commit() && console_held_room(process->object.oid) < write->length)
+        return syscall_wait(process, BLOCK_OUTPUT);     /* again once held output is released */
+    return CAIRN_OK;
+}
+
+static void invoke_console_write(struct process *process,
+                                 const struct console_write_arguments *write)
+{
+    console_program_write(write->buffer, write->length,
+                          console_output_commit() ? ckpt_open_epoch() : 0, process->object.oid);
 }
 
 static int call_console_write(struct process *process)
 {
-    char buffer[CAIRN_CONSOLE_WRITE_MAX];
-    uint32_t length = argument(process, CONTEXT_ECX);
-    if (length > CAIRN_CONSOLE_WRITE_MAX)
-        return CAIRN_E_BAD_ARGUMENT;
-    int status = user_copy_in(process, buffer, argument(process, CONTEXT_EBX), length);
-    if (status != CAIRN_OK)
-        return status;
-    if (console_output_commit() && console_held_room(process->object.oid) < length) {
-        sched_block_call(process, BLOCK_OUTPUT);    /* again once held output is released */
-        return CAIRN_OK;
-    }
-    console_program_write(buffer, length, console_output_commit() ? ckpt_open_epoch() : 0,
-                          process->object.oid);
-    return CAIRN_OK;
+    struct console_write_arguments write;
+    int status = decode_console_write(process, &write);
+    if (status == CAIRN_OK)
+        invoke_console_write(process, &write);
+    return status;
 }
 
-/* CONSOLE_READ: waits (at the trap) until the caller may read and input is there; then takes
- * what fits. */
-static int call_console_read(struct process *process)
-{
+/* What CONSOLE_READ's decode step found: the bytes it will take, and where they go. */
+struct console_read_arguments {
     char buffer[CAIRN_CONSOLE_WRITE_MAX];
-    uint32_t size = argument(process, CONTEXT_ECX), mode = argument(process, CONTEXT_EDX);
+    uint32_t count;
+    struct user_buffer to;
+};
+
+/* CONSOLE_READ: waits (at the trap) until the caller may read and input is there; then peeks
+ * at what fits. */
+static int decode_console_read(struct process *process, struct console_read_arguments *read)
+{
+    uint32_t size = syscall_argument(process, REGISTER_CONSOLE_READ_SIZE);
+    uint32_t mode = syscall_argument(process, REGISTER_CONSOLE_READ_MODE);
     if (size == 0 || size > CAIRN_CONSOLE_WRITE_MAX ||
         (mode != CAIRN_CONSOLE_BYTES && mode != CAIRN_CONSOLE_LINE))
         return CAIRN_E_BAD_ARGUMENT;
-    if (!foreground_may_read(process)) {
-        sched_block_call(process, BLOCK_CONSOLE);   /* again once the foreground changes */
-        return CAIRN_OK;
-    }
+    if (!foreground_may_read(process))
+        return syscall_wait(process, BLOCK_CONSOLE);    /* again once the foreground changes */
     int line = mode == CAIRN_CONSOLE_LINE;
-    if (line ? !console_input_has_line() : !console_input_waiting()) {
-        sched_block_call(process, BLOCK_INPUT);
-        return CAIRN_OK;
-    }
-    uint32_t count = console_input_peek(buffer, size, line);
-    int status = user_copy_out(process, argument(process, CONTEXT_EBX), buffer, count);
-    if (status != CAIRN_OK)
-        return status;
-    console_input_consume(count);   /* commit: taken only once they reached the program */
-    context_set(&process->context, CONTEXT_EBX, count);
-    return CAIRN_OK;
+    if (line ? !console_input_has_line() : !console_input_waiting())
+        return syscall_wait(process, BLOCK_INPUT);
+    read->count = console_input_peek(read->buffer, size, line);
+    return user_buffer_prepare_out(process,
+                                   syscall_argument(process, REGISTER_CONSOLE_READ_BUFFER),
+                                   read->count, &read->to);
+}
+
+/* Its effects: the bytes reach the program, and only then are they taken from the input. */
+static void invoke_console_read(struct process *process,
+                                const struct console_read_arguments *read)
+{
+    user_buffer_write(&read->to, read->buffer);
+    console_input_consume(read->count);
+    context_set(&process->context, REGISTER_CONSOLE_READ_COUNT, read->count);
+}
+
+static int call_console_read(struct process *process)
+{
+    struct console_read_arguments read;
+    int status = decode_console_read(process, &read);
+    if (status == CAIRN_OK)
+        invoke_console_read(process, &read);
+    return status;
+}
+
+/* CLOCK, STATS, PROCESS_INFO: the struct as decode filled it in, and the buffer it goes to. */
+struct copy_out_arguments {
+    const void *from;
+    struct user_buffer to;
+};
+
+static void invoke_copy_out(const struct copy_out_arguments *copy)
+{
+    user_buffer_write(&copy->to, copy->from);
+}
+
+/* Runs a decode step that fills out and prepares its buffer, then the copy out. */
+static int call_copy_out(struct process *process, int (*decode)(struct process *, void *,
+                                                                 struct user_buffer *),
+                         void *out)
+{
+    struct copy_out_arguments copy = { .from = out };
+    int status = decode(process, out, &copy.to);
+    if (status == CAIRN_OK)
+        invoke_copy_out(&copy);
+    return status;
+}
+
+/* CLOCK: the clocks now, into a buffer of at most sizeof(struct cairn_clock). */
+static int decode_clock(struct process *process, void *data, struct user_buffer *to)
+{
+    struct cairn_clock *out = data;
+    uint32_t size = syscall_argument(process, REGISTER_CLOCK_SIZE);
+    if (size > sizeof(*out))
+        return CAIRN_E_BAD_ARGUMENT;
+    out->monotonic_ns = time_monotonic_nanoseconds();
+    out->wall_ns = time_wall_nanoseconds();
+    out->restart_wall_ns = time_boot_wall_ns;
+    out->checkpoint_wall_ns = time_resumed_wall_ns;
+    out->checkpoint_monotonic_ns = time_resumed_monotonic_ns;
+    out->restart_count = objstore ? (uint32_t)objstore->root.restart_count : 0;
+    return user_buffer_prepare_out(process, syscall_argument(process, REGISTER_CLOCK_BUFFER),
+                                   size, to);
 }
 
 static int call_clock(struct process *process)
 {
     struct cairn_clock out = { 0 };
-    uint32_t size = argument(process, CONTEXT_ECX);
-    if (size > sizeof(out))
-        return CAIRN_E_BAD_ARGUMENT;
-    out.monotonic_ns = time_monotonic_nanoseconds();
-    out.wall_ns = time_wall_nanoseconds();
-    out.restart_wall_ns = time_boot_wall_ns;
-    out.checkpoint_wall_ns = time_resumed_wall_ns;
-    out.checkpoint_monotonic_ns = time_resumed_monotonic_ns;
-    out.restart_count = objstore ? (uint32_t)objstore->root.restart_count : 0;
-    return user_copy_out(process, argument(process, CONTEXT_EBX), &out, size);
+    return call_copy_out(process, decode_clock, &out);
 }
 
 /* PROCESS_INFO: the index-th process of the system. */
-static int call_process_info(struct process *process)
+static int decode_process_info(struct process *process, void *data, struct user_buffer *to)
 {
-    struct cairn_process_info out = { 0 };
-    uint32_t index = argument(process, CONTEXT_EBX), size = argument(process, CONTEXT_EDX);
-    if (size > sizeof(out))
+    struct cairn_process_info *out = data;
+    uint32_t index = syscall_argument(process, REGISTER_PROCESS_INFO_INDEX);
+    uint32_t size = syscall_argument(process, REGISTER_PROCESS_INFO_SIZE);
+    if (size > sizeof(*out))
         return CAIRN_E_BAD_ARGUMENT;
     struct process *target = process_first();
     for (uint32_t i = 0; target && i < index; i++)
         target = target->all_next;
     if (!target)
         return CAIRN_E_NOT_FOUND;
-    out.oid = (uint32_t)target->object.oid;
-    out.state = target->state;
-    out.priority = target->priority;
-    out.block_reason = target->block_reason;
-    out.restarts = target->restarts;
-    memcpy(out.name, target->name, sizeof(out.name));
+    out->oid = (uint32_t)target->object.oid;
+    out->state = target->state;
+    out->priority = target->priority;
+    out->block_reason = target->block_reason;
+    out->restarts = target->restarts;
+    memcpy(out->name, target->name, sizeof(out->name));
     struct object *space;
     if (capability_resolve(&target->space, CAIRN_TYPE_SPACE, 0, &space) == CAIRN_OK)
-        out.pages = space_count_pages((struct space *)space);
-    return user_copy_out(process, argument(process, CONTEXT_ECX), &out, size);
+        out->pages = space_count_pages((struct space *)space);
+    return user_buffer_prepare_out(process,
+                                   syscall_argument(process, REGISTER_PROCESS_INFO_BUFFER),
+                                   size, to);
 }
 
-/* PROGRAM_LOAD: builds an embryo of a stored program; the caller starts it. */
-static int call_program_load(struct process *process)
+static int call_process_info(struct process *process)
 {
-    char command[CAIRN_PROGRAM_COMMAND_MAX + 1];
-    struct object *bank;
-    uint32_t length = argument(process, CONTEXT_EDX);
-    int status = argument_object(process, CONTEXT_EBX, CAIRN_TYPE_BANK, CAIRN_RIGHT_WRITE, &bank);
-    struct capability *to = process_slot(process, argument(process, CONTEXT_ESI));
-    if (status != CAIRN_OK)
-        return status;
-    if (!to)
-        return CAIRN_E_BAD_SLOT;
-    if (length == 0 || length > CAIRN_PROGRAM_COMMAND_MAX)
+    struct cairn_process_info out = { 0 };
+    return call_copy_out(process, decode_process_info, &out);
+}
+
+/* STATS: the kernel's counters, into a buffer of at most sizeof(struct cairn_stats). */
+static int decode_stats(struct process *process, void *data, struct user_buffer *to)
+{
+    struct cairn_stats *out = data;
+    uint32_t size = syscall_argument(process, REGISTER_STATS_SIZE);
+    if (size > sizeof(*out))
         return CAIRN_E_BAD_ARGUMENT;
-    status = user_copy_in(process, command, argument(process, CONTEXT_ECX), length);
-    if (status != CAIRN_OK)
-        return status;
-    command[length] = 0;
-    if (memchr(command, 0, length))
-        return CAIRN_E_BAD_ARGUMENT;
-    struct process *made;
-    uint8_t rights = process_slot(process, argument(process, CONTEXT_EBX))->rights;
-    status = programs_load_command((struct bank *)bank, rights, command, &made);
-    if (status == LOADER_WAIT)
-        return SYSCALL_WAIT_FRAME;      /* nothing was left behind; it runs again */
-    if (status != CAIRN_OK)
-        return status;
-    *to = capability_to(&made->object, CAIRN_RIGHTS_ALL);
-    return CAIRN_OK;
+    out->monotonic_ns = time_monotonic_nanoseconds();
+    out->system_calls = stats.system_calls;
+    out->restarts = stats.restarts;
+    out->my_restarts = process->restarts;
+    out->context_switches = stats.context_switches;
+    out->processes = stats.processes;
+    out->objects = object_count();
+    out->free_frames = memory_free_frames();
+    out->total_frames = memory_total_frames();
+    out->page_faults = stats.page_faults;
+    out->user_faults = stats.user_faults;
+    out->my_pid = (uint32_t)process->object.oid;
+    out->checkpoints = ckpt_count;
+    out->checkpoint_blocks = ckpt_blocks;
+    out->last_pause_cycles = ckpt_last_pause_cycles;
+    out->last_blocks = ckpt_last_blocks;
+    out->cow_copies = ckpt_copies;
+    out->last_commit_cycles = ckpt_last_commit_cycles;
+    out->output_releases = console_releases;
+    out->output_held_us_average = console_releases
+        ? (uint32_t)(console_held_ns_total / console_releases / 1000) : 0;
+    out->output_held_us_max = (uint32_t)(console_held_ns_max / 1000);
+    out->output_bytes = console_bytes_released;
+    out->pages_loaded = objstore_page_reads;
+    out->pages_evicted = objstore_evictions;
+    out->restart_count = objstore ? (uint32_t)objstore->root.restart_count : 0;
+    strlcpy(out->checkpoints_off, ckpt_off_reason(), sizeof(out->checkpoints_off));
+    return user_buffer_prepare_out(process, syscall_argument(process, REGISTER_STATS_BUFFER),
+                                   size, to);
 }
 
 static int call_stats(struct process *process)
 {
     struct cairn_stats out = { 0 };
-    uint32_t size = argument(process, CONTEXT_ECX);
-    if (size > sizeof(out))
+    return call_copy_out(process, decode_stats, &out);
+}
+
+/* What PROGRAM_LOAD's decode step built: an embryo reachable from nowhere, and the slot. */
+struct program_load_arguments {
+    struct process *made;
+    struct capability *to;
+};
+
+/*
+ * PROGRAM_LOAD: the bank, the command, the slot; then the embryo is built
+ * (kernel/programs.c), with its own sub-bank, space and pages, none of them
+ * reachable by any program until invoke puts its capability in the slot. A
+ * load that fails or waits gives back everything it built first.
+ */
+static int decode_program_load(struct process *process, struct program_load_arguments *load)
+{
+    char command[CAIRN_PROGRAM_COMMAND_MAX + 1];
+    struct object *bank;
+    uint32_t length = syscall_argument(process, REGISTER_PROGRAM_LOAD_LENGTH);
+    int status = syscall_argument_object(process, REGISTER_PROGRAM_LOAD_BANK, CAIRN_TYPE_BANK,
+                                         CAIRN_RIGHT_WRITE, &bank);
+    load->to = process_slot(process, syscall_argument(process, REGISTER_PROGRAM_LOAD_TO));
+    if (status != CAIRN_OK)
+        return status;
+    if (!load->to)
+        return CAIRN_E_BAD_SLOT;
+    if (length == 0 || length > CAIRN_PROGRAM_COMMAND_MAX)
         return CAIRN_E_BAD_ARGUMENT;
-    out.monotonic_ns = time_monotonic_nanoseconds();
-    out.system_calls = stats.system_calls;
-    out.restarts = stats.restarts;
-    out.my_restarts = process->restarts;
-    out.context_switches = stats.context_switches;
-    out.processes = stats.processes;
-    out.objects = object_count();
-    out.free_frames = memory_free_frames();
-    out.total_frames = memory_total_frames();
-    out.page_faults = stats.page_faults;
-    out.user_faults = stats.user_faults;
-    out.my_pid = (uint32_t)process->object.oid;
-    out.checkpoints = ckpt_count;
-    out.checkpoint_blocks = ckpt_blocks;
-    out.last_pause_cycles = ckpt_last_pause_cycles;
-    out.last_blocks = ckpt_last_blocks;
-    out.cow_copies = ckpt_copies;
-    out.last_commit_cycles = ckpt_last_commit_cycles;
-    out.output_releases = console_releases;
-    out.output_held_us_average = console_releases
-        ? (uint32_t)(console_held_ns_total / console_releases / 1000) : 0;
-    out.output_held_us_max = (uint32_t)(console_held_ns_max / 1000);
-    out.output_bytes = console_bytes_released;
-    out.pages_loaded = objstore_page_reads;
-    out.pages_evicted = objstore_evictions;
-    out.restart_count = objstore ? (uint32_t)objstore->root.restart_count : 0;
-    strlcpy(out.checkpoints_off, ckpt_off_reason(), sizeof(out.checkpoints_off));
-    return user_copy_out(process, argument(process, CONTEXT_EBX), &out, size);
+    status = user_copy_in(process, command,
+                          syscall_argument(process, REGISTER_PROGRAM_LOAD_COMMAND), length);
+    if (status != CAIRN_OK)
+        return status;
+    command[length] = 0;
+    if (memchr(command, 0, length))
+        return CAIRN_E_BAD_ARGUMENT;
+    uint8_t rights =
+        process_slot(process, syscall_argument(process, REGISTER_PROGRAM_LOAD_BANK))->rights;
+    status = programs_load_command((struct bank *)bank, rights, command, &load->made);
+    return status == LOADER_WAIT ? SYSCALL_WAIT_FRAME : status;    /* nothing was left behind */
 }
 
-/* Two slots named by ebx (from) and ecx (to); from must hold a capability. */
-static int slot_pair(struct process *process, struct capability **from, struct capability **to)
+static void invoke_program_load(const struct program_load_arguments *load)
 {
-    *from = process_slot(process, argument(process, CONTEXT_EBX));
-    *to = process_slot(process, argument(process, CONTEXT_ECX));
-    if (!*from || !*to)
-        return CAIRN_E_BAD_SLOT;
-    return (*from)->type == CAIRN_TYPE_NONE ? CAIRN_E_EMPTY : CAIRN_OK;
+    assert(load->made->state == PROCESS_EMBRYO);
+    *load->to = capability_to(&load->made->object, CAIRN_RIGHTS_ALL);
 }
 
-static int call_cap_copy(struct process *process)
+static int call_program_load(struct process *process)
 {
-    struct capability *from, *to;
-    int status = slot_pair(process, &from, &to);
+    struct program_load_arguments load;
+    int status = decode_program_load(process, &load);
     if (status == CAIRN_OK)
-        *to = *from;
+        invoke_program_load(&load);
     return status;
-}
-
-static int call_cap_move(struct process *process)
-{
-    struct capability *from, *to;
-    int status = slot_pair(process, &from, &to);
-    if (status == CAIRN_OK && from != to) {
-        *to = *from;
-        memset(from, 0, sizeof(*from));
-    }
-    return status;
-}
-
-static int call_cap_delete(struct process *process)
-{
-    struct capability *cap = process_slot(process, argument(process, CONTEXT_EBX));
-    if (!cap)
-        return CAIRN_E_BAD_SLOT;
-    if (cap->type == CAIRN_TYPE_NONE)
-        return CAIRN_E_EMPTY;
-    memset(cap, 0, sizeof(*cap));
-    return CAIRN_OK;
-}
-
-static int call_cap_restrict(struct process *process)
-{
-    struct capability *cap = process_slot(process, argument(process, CONTEXT_EBX));
-    if (!cap)
-        return CAIRN_E_BAD_SLOT;
-    if (cap->type == CAIRN_TYPE_NONE)
-        return CAIRN_E_EMPTY;
-    cap->rights &= (uint8_t)argument(process, CONTEXT_ECX);
-    return CAIRN_OK;
-}
-
-static int call_cap_badge(struct process *process)
-{
-    struct object *endpoint;
-    int status = argument_object(process, CONTEXT_EBX, CAIRN_TYPE_ENDPOINT, 0, &endpoint);
-    struct capability *to = process_slot(process, argument(process, CONTEXT_ECX));
-    if (status != CAIRN_OK)
-        return status;
-    if (!to)
-        return CAIRN_E_BAD_SLOT;
-    struct capability *from = process_slot(process, argument(process, CONTEXT_EBX));
-    if (from->badge != 0)
-        return CAIRN_E_NO_RIGHTS;   /* a badge is set once */
-    struct capability badged = *from;
-    badged.badge = argument(process, CONTEXT_EDX);
-    *to = badged;
-    return CAIRN_OK;
-}
-
-static int call_cap_info(struct process *process)
-{
-    struct object *object;
-    int status = argument_object(process, CONTEXT_EBX, CAIRN_TYPE_NONE, 0, &object);
-    if (status != CAIRN_OK)
-        return status;
-    struct capability *cap = process_slot(process, argument(process, CONTEXT_EBX));
-    context_set(&process->context, CONTEXT_EBX, cap->type);
-    context_set(&process->context, CONTEXT_ECX, cap->rights);
-    context_set(&process->context, CONTEXT_EDX, cap->badge);
-    return CAIRN_OK;
-}
-
-static int call_set_receive_slot(struct process *process)
-{
-    uint32_t slot = argument(process, CONTEXT_EBX);
-    if (slot != CAIRN_NO_SLOT && slot >= CAIRN_CLIST_SLOTS)
-        return CAIRN_E_BAD_SLOT;
-    process->receive_slot = slot;
-    return CAIRN_OK;
-}
-
-static int call_destroy(struct process *process)
-{
-    struct object *object;
-    int status = argument_object(process, CONTEXT_EBX, CAIRN_TYPE_NONE, CAIRN_RIGHT_DESTROY,
-                                 &object);
-    if (status == CAIRN_OK)
-        status = destroy_check(object);
-    if (status != CAIRN_OK)
-        return status;
-    memset(process_slot(process, argument(process, CONTEXT_EBX)), 0, sizeof(struct capability));
-    context_set(&process->context, CONTEXT_EAX, CAIRN_OK);
-    object_destroy(object);     /* may be the caller itself */
-    return CAIRN_OK;
 }
 
 static const syscall_handler_t syscall_handlers[CAIRN_CALL_COUNT] = {
@@ -414,21 +429,21 @@ static const syscall_handler_t syscall_handlers[CAIRN_CALL_COUNT] = {
     [CAIRN_TIME] = call_time,
     [CAIRN_CONSOLE_WRITE] = call_console_write,
     [CAIRN_STATS] = call_stats,
-    [CAIRN_CAP_COPY] = call_cap_copy,
-    [CAIRN_CAP_MOVE] = call_cap_move,
-    [CAIRN_CAP_DELETE] = call_cap_delete,
-    [CAIRN_CAP_RESTRICT] = call_cap_restrict,
-    [CAIRN_CAP_BADGE] = call_cap_badge,
-    [CAIRN_CAP_INFO] = call_cap_info,
+    [CAIRN_CAP_COPY] = call_clist,
+    [CAIRN_CAP_MOVE] = call_clist,
+    [CAIRN_CAP_DELETE] = call_clist,
+    [CAIRN_CAP_RESTRICT] = call_clist,
+    [CAIRN_CAP_BADGE] = call_clist,
+    [CAIRN_CAP_INFO] = call_clist,
     [CAIRN_SEND] = call_endpoint,
     [CAIRN_RECEIVE] = call_endpoint,
     [CAIRN_CALL] = call_endpoint,
     [CAIRN_REPLY] = call_endpoint,
     [CAIRN_REPLY_RECEIVE] = call_endpoint,
     [CAIRN_WAIT_REPLY] = call_endpoint,
-    [CAIRN_SET_RECEIVE_SLOT] = call_set_receive_slot,
+    [CAIRN_SET_RECEIVE_SLOT] = call_clist,
     [CAIRN_CREATE] = call_bank,
-    [CAIRN_DESTROY] = call_destroy,
+    [CAIRN_DESTROY] = call_clist,
     [CAIRN_MAP] = call_space,
     [CAIRN_UNMAP] = call_space,
     [CAIRN_PROCESS_SETUP] = call_process,
@@ -457,7 +472,8 @@ static int syscall_settle_store_trouble(struct process *process, int status)
     if (damage) {
         klog(KLOG_INFO, "process %llu (%s): call %u needed OID %llu at block %u, which failed its "
              "check on the disk: E_DAMAGED", (unsigned long long)process->object.oid, process->name,
-             argument(process, CONTEXT_EAX), (unsigned long long)damage->oid, damage->block);
+             syscall_argument(process, REGISTER_CALL), (unsigned long long)damage->oid,
+             damage->block);
         return CAIRN_E_DAMAGED;
     }
     return objstore_operation_short_of_memory() ? SYSCALL_WAIT_FRAME : status;
@@ -467,7 +483,7 @@ void syscall_handle(struct process *process)
 {
     stats.system_calls++;
     objstore_begin_operation();
-    uint32_t number = argument(process, CONTEXT_EAX);
+    uint32_t number = syscall_argument(process, REGISTER_CALL);
     syscall_handler_t handler = number < CAIRN_CALL_COUNT ? syscall_handlers[number] : NULL;
     int status = handler ? handler(process) : CAIRN_E_BAD_CALL;
     status = syscall_settle_store_trouble(process, status);
@@ -476,5 +492,5 @@ void syscall_handle(struct process *process)
         return;
     }
     if (process_current == process)     /* neither blocked, nor gone, nor yielded */
-        context_set(&process->context, CONTEXT_EAX, (uint32_t)status);
+        context_set(&process->context, REGISTER_STATUS, (uint32_t)status);
 }

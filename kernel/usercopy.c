@@ -5,6 +5,9 @@
  * frame) before a single byte moves, so a bad address anywhere in the range
  * means no effect at all, and a missing frame means the call waits and runs
  * again. Kernel addresses (below CAIRN_USER_BASE) are never user memory.
+ * A call's decode step copies in (reading changes nothing a program sees) and
+ * prepares what it will copy out (user_buffer_prepare_out); its invoke step
+ * copies out (user_buffer_write), which cannot fail.
  */
 #include <stddef.h>
 #include <kernel/fault.h>
@@ -13,8 +16,6 @@
 #include <kernel/process.h>
 #include <kernel/string.h>
 #include <kernel/syscall.h>
-
-enum { USER_COPY_MAX_PAGES = 4 };   /* calls copy at most 4 pages */
 
 /* Resolves the frames behind [address, address+length); fills frames[]. */
 static int user_resolve(struct process *process, uint32_t address, uint32_t length,
@@ -76,11 +77,16 @@ int user_copy_in(struct process *process, void *to, uint32_t from, uint32_t leng
     return status;
 }
 
-int user_copy_out(struct process *process, uint32_t to, const void *from, uint32_t length)
+int user_buffer_prepare_out(struct process *process, uint32_t to, uint32_t length,
+                            struct user_buffer *buffer)
 {
-    uint32_t frames[USER_COPY_MAX_PAGES];
-    int status = user_resolve(process, to, length, CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE, frames);
-    if (status == CAIRN_OK)
-        user_copy_frames(frames, to, (uint8_t *)from, length, 1);
-    return status;
+    buffer->address = to;
+    buffer->length = length;
+    return user_resolve(process, to, length, CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE,
+                        buffer->frames);
+}
+
+void user_buffer_write(const struct user_buffer *buffer, const void *from)
+{
+    user_copy_frames(buffer->frames, buffer->address, (uint8_t *)from, buffer->length, 1);
 }

@@ -1,8 +1,7 @@
 /* In-kernel tests of the i386 port: paging mode and the null-page guard. */
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <kernel/ktest.h>
-
-extern uint32_t kernel_page_directory[1024];
 
 KTEST(paging_enabled_with_large_pages)
 {

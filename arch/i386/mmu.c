@@ -12,8 +12,6 @@ enum {
     ENTRIES = 1024,
 };
 
-extern uint32_t kernel_page_directory[ENTRIES];
-
 /* The directory in CR3 (physical address). */
 static uint32_t mmu_active_directory;
 

@@ -1,6 +1,7 @@
 /* Paging hardware: the kernel's supervisor-only identity map of low physical memory with 4 MiB pages. */
 #include <stdint.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
 #include <arch/platform.h>
 
 enum {
@@ -10,7 +11,6 @@ enum {
     LARGE_PAGE_SIZE = 4 << 20,
 };
 
-/* The kernel's page directory; user address spaces will copy its kernel half. */
 uint32_t kernel_page_directory[1024] __attribute__((aligned(4096)));
 /* 4 KiB map of the first 4 MiB, so that page 0 can stay unmapped and null pointers fault. */
 static uint32_t low_page_table[1024] __attribute__((aligned(4096)));
@@ -29,9 +29,4 @@ void platform_init_paging(uint32_t direct_map_limit)
     cpu_write_cr4(cpu_read_cr4() | CR4_PSE | CR4_PGE);
     cpu_write_cr3((uint32_t)kernel_page_directory);
     cpu_write_cr0(cpu_read_cr0() | CR0_PAGING | CR0_WRITE_PROTECT);
-}
-
-uint32_t platform_read_fault_address(void)
-{
-    return cpu_read_cr2();
 }

@@ -78,7 +78,7 @@ void arch_enter_user(struct process *process)
 {
     uint32_t directory = process_hardware_directory(process);
     if (!directory)
-        sched_run();    /* process_hardware_directory parked or stopped it */
+        return;         /* process_hardware_directory parked or stopped it */
     mmu_activate(directory);
     cpu_fpu_restore(process->context.fpu);
     struct trap_frame *frame = (struct trap_frame *)(tss_kernel_stack_top() - sizeof(*frame));

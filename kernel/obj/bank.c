@@ -19,6 +19,7 @@
 #include <kernel/ckpt.h>
 #include <kernel/heap.h>
 #include <kernel/obj/objects.h>
+#include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
 #include <kernel/syscall.h>
@@ -80,8 +81,9 @@ void bank_adopt(struct bank *bank, struct object *object)
     bank_account(bank, bank_cost((enum cairn_type)object->type));
 }
 
-int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
-                       struct object **created)
+/* CREATE's checks, and the object made, reachable from nowhere until bank_adopt. */
+static int bank_create_prepare(struct bank *bank, enum cairn_type type, uint32_t limit,
+                               struct object **made)
 {
     const struct object_ops *ops = object_type_ops(type);
     if (!ops)
@@ -96,12 +98,17 @@ int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
         return status;
     if (!ckpt_change_room(1))
         return CAIRN_E_NO_MEMORY;   /* the caller waits for the checkpoint, as for a frame */
-    struct object *object = ops->make(bank, limit);
-    if (!object)
-        return CAIRN_E_NO_MEMORY;
-    bank_adopt(bank, object);
-    *created = object;
-    return CAIRN_OK;
+    *made = ops->make(bank, limit);
+    return *made ? CAIRN_OK : CAIRN_E_NO_MEMORY;
+}
+
+int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
+                       struct object **created)
+{
+    int status = bank_create_prepare(bank, type, limit, created);
+    if (status == CAIRN_OK)
+        bank_adopt(bank, *created);
+    return status;
 }
 
 /* Gives the object's units back to the bank that made it and to those above. */
@@ -130,30 +137,58 @@ void bank_program_ended(struct bank *bank, const struct process *process)
         reclaim_start(bank);
 }
 
+int object_check_destroy(struct object *object)
+{
+    const struct object_ops *ops = object_type_ops(object->type);
+    return ops->check_destroy ? ops->check_destroy(object) : CAIRN_OK;
+}
+
 void object_destroy(struct object *object)
 {
     object_type_ops(object->type)->destroy(object);
 }
 
-/* CREATE: a new object from the bank in ebx, its capability in slot edx. */
-static int bank_call_create(struct process *process)
+/* What CREATE's decode step found and made, for its invoke step. */
+struct bank_create_arguments {
+    struct bank *bank;
+    struct object *made;        /* reachable from nowhere until invoke */
+    struct capability *to;      /* the caller's slot for its capability */
+};
+
+/* CREATE: the bank, the type (and a new Bank's limit), and the slot for the capability. */
+static int bank_decode_create(struct process *process, struct bank_create_arguments *create)
 {
-    struct object *bank, *created;
-    int status = syscall_argument_object(process, CONTEXT_EBX, CAIRN_TYPE_BANK, CAIRN_RIGHT_WRITE, &bank);
+    struct object *bank;
+    int status = syscall_argument_object(process, REGISTER_CREATE_BANK, CAIRN_TYPE_BANK,
+                                         CAIRN_RIGHT_WRITE, &bank);
     if (status != CAIRN_OK)
         return status;
-    struct capability *to = process_slot(process, syscall_argument(process, CONTEXT_EDX));
-    if (!to)
+    create->bank = (struct bank *)bank;
+    create->to = process_slot(process, syscall_argument(process, REGISTER_CREATE_TO));
+    if (!create->to)
         return CAIRN_E_BAD_SLOT;
-    status = bank_create_object((struct bank *)bank, (enum cairn_type)syscall_argument(process, CONTEXT_ECX),
-                                syscall_argument(process, CONTEXT_ESI), &created);
-    if (status == CAIRN_E_NO_MEMORY)
-        return SYSCALL_WAIT_FRAME;
-    if (status == CAIRN_OK)
-        *to = capability_to(created, CAIRN_RIGHTS_ALL);
-    return status;
+    status = bank_create_prepare(create->bank,
+                                 (enum cairn_type)syscall_argument(process, REGISTER_CREATE_TYPE),
+                                 syscall_argument(process, REGISTER_CREATE_LIMIT), &create->made);
+    return status == CAIRN_E_NO_MEMORY ? SYSCALL_WAIT_FRAME : status;
 }
 
+/* CREATE's effects: the object paid for, its capability in the slot. */
+static void bank_invoke_create(const struct bank_create_arguments *create)
+{
+    assert(create->made && !create->made->bank);
+    bank_adopt(create->bank, create->made);
+    *create->to = capability_to(create->made, CAIRN_RIGHTS_ALL);
+}
+
+static int bank_call_create(struct process *process)
+{
+    struct bank_create_arguments create;
+    int status = bank_decode_create(process, &create);
+    if (status == CAIRN_OK)
+        bank_invoke_create(&create);
+    return status;
+}
 
 int bank_invoke(struct process *caller, uint32_t call)
 {

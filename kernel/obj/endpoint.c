@@ -1,10 +1,12 @@
 /*
  * Endpoints and IPC: SEND, RECEIVE, CALL, REPLY, REPLY_RECEIVE, WAIT_REPLY.
  *
- * A message is four words (ecx, edx, esi, edi) and at most one capability
- * (slot in ebp). Everything a waiting partner wants to send is still in its
- * saved registers, because a blocked call is rewound to its trap with its
- * inputs intact; so whoever arrives second completes both calls at once.
+ * A message is four words (REGISTER_MESSAGE_FIRST ... _LAST) and at most one
+ * capability (its slot in REGISTER_MESSAGE_CAP; arch/abi_registers.h).
+ * Everything a waiting partner wants to send is still in its saved registers,
+ * because a blocked call is rewound to its trap with its inputs intact; so
+ * whoever arrives second completes both calls at once (the one that arrives
+ * second decodes the call of both and invokes the transfer).
  * Queued partners are checked again when they are reached: if what they
  * asked for no longer holds, they are woken to re-execute and get their
  * error themselves.
@@ -16,11 +18,11 @@
 #include <stddef.h>
 #include <kernel/heap.h>
 #include <kernel/obj/objects.h>
+#include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
 #include <kernel/string.h>
-
-enum { MESSAGE_FIRST = CONTEXT_ECX, MESSAGE_LAST = CONTEXT_EDI };
+#include <kernel/syscall.h>
 
 struct endpoint *endpoint_create(void)
 {
@@ -99,11 +101,12 @@ const struct object_ops endpoint_ops = {
     .from_record = endpoint_from_record,
 };
 
-/* The endpoint a process's call names in ebx, if its capability still has rights. */
+/* The endpoint a process's call names, if its capability still has rights. */
 static struct endpoint *ipc_endpoint_of(struct process *process, uint8_t rights,
                                         uint32_t *badge, int *status)
 {
-    struct capability *cap = process_slot(process, context_get(&process->context, CONTEXT_EBX));
+    struct capability *cap = process_slot(process,
+                                          context_get(&process->context, REGISTER_ENDPOINT));
     struct object *object;
     if (!cap) {
         *status = CAIRN_E_BAD_SLOT;
@@ -116,10 +119,10 @@ static struct endpoint *ipc_endpoint_of(struct process *process, uint8_t rights,
     return (struct endpoint *)object;
 }
 
-/* Checks the capability a sender offers in ebp: CAIRN_OK when none or usable. */
+/* Checks the capability a sender offers: CAIRN_OK when none or usable. */
 static int ipc_check_offered_cap(struct process *sender, const struct capability *endpoint_cap)
 {
-    uint32_t slot = context_get(&sender->context, CONTEXT_EBP);
+    uint32_t slot = context_get(&sender->context, REGISTER_MESSAGE_CAP);
     if (slot == CAIRN_NO_SLOT)
         return CAIRN_OK;
     if (!process_slot(sender, slot))
@@ -132,27 +135,28 @@ static int ipc_check_offered_cap(struct process *sender, const struct capability
 /* Copies the message (words and offered capability) from sender to receiver's result registers. */
 static void ipc_transfer(struct process *sender, struct process *receiver, uint32_t badge)
 {
-    for (int r = MESSAGE_FIRST; r <= MESSAGE_LAST; r++)
+    for (int r = REGISTER_MESSAGE_FIRST; r <= REGISTER_MESSAGE_LAST; r++)
         context_set(&receiver->context, r, context_get(&sender->context, r));
-    context_set(&receiver->context, CONTEXT_EBX, badge);
-    uint32_t offered = context_get(&sender->context, CONTEXT_EBP);
+    context_set(&receiver->context, REGISTER_BADGE, badge);
+    uint32_t offered = context_get(&sender->context, REGISTER_MESSAGE_CAP);
     const struct capability *from = offered != CAIRN_NO_SLOT ? process_slot(sender, offered) : NULL;
     struct capability *to = process_slot(receiver, receiver->receive_slot);
     /* An empty slot carries nothing: the receiver's slot keeps what it holds. */
     int carried = from && from->type != CAIRN_TYPE_NONE && to != NULL;
     if (carried)
         *to = *from;
-    context_set(&receiver->context, CONTEXT_EBP, (uint32_t)carried);
+    context_set(&receiver->context, REGISTER_MESSAGE_CAP, (uint32_t)carried);
 }
 
-/* After a message left a sender: SEND is done; CALL moves on to wait for the reply. */
+/* After a message left a sender: SEND is done; CALL moves on to its second phase (the call
+ * becomes WAIT_REPLY, so that a restart waits and never sends again). */
 static void ipc_sender_sent(struct process *sender, struct process *receiver)
 {
-    if (context_get(&sender->context, CONTEXT_EAX) == CAIRN_CALL) {
+    if (context_get(&sender->context, REGISTER_CALL) == CAIRN_CALL) {
         sender->call_cookie++;
         receiver->reply_to = (struct reply_target){ sender->object.oid, sender->object.version,
                                                     sender->call_cookie };
-        context_set(&sender->context, CONTEXT_EAX, CAIRN_WAIT_REPLY);
+        context_set(&sender->context, REGISTER_CALL, CAIRN_WAIT_REPLY);
         if (sender == process_current)
             sched_block_call(sender, BLOCK_REPLY);
         else
@@ -160,7 +164,7 @@ static void ipc_sender_sent(struct process *sender, struct process *receiver)
     } else {
         receiver->reply_to = (struct reply_target){ 0, 0, 0 };
         if (sender == process_current)
-            context_set(&sender->context, CONTEXT_EAX, CAIRN_OK);
+            context_set(&sender->context, REGISTER_STATUS, CAIRN_OK);
         else
             sched_finish_call(sender, CAIRN_OK);
     }
@@ -171,7 +175,8 @@ static int ipc_sender_still_valid(struct process *sender, struct endpoint *endpo
                                   uint32_t *badge)
 {
     int status;
-    struct capability *cap = process_slot(sender, context_get(&sender->context, CONTEXT_EBX));
+    struct capability *cap = process_slot(sender,
+                                          context_get(&sender->context, REGISTER_ENDPOINT));
     struct endpoint *named = ipc_endpoint_of(sender, CAIRN_RIGHT_SEND, badge, &status);
     return named == endpoint && ipc_check_offered_cap(sender, cap) == CAIRN_OK &&
            !reclaim_doomed(&sender->object);    /* a destroyed bank's process sends nothing */
@@ -207,49 +212,85 @@ static struct process *ipc_take_receiver(struct endpoint *endpoint)
     return NULL;
 }
 
-/* SEND and CALL by the current process. */
-static int endpoint_send(struct process *sender)
+/* A message that will go now: its sender and receiver, one of them the current process. */
+struct endpoint_message {
+    struct process *sender, *receiver;
+    uint32_t badge;             /* of the sender's capability */
+};
+
+/* SEND and CALL: the endpoint (SEND right), the capability offered, and a receiver, or the
+ * sender waits on the endpoint's queue. */
+static int endpoint_decode_send(struct process *sender, struct endpoint_message *message)
 {
-    uint32_t badge;
     int status;
-    struct endpoint *endpoint = ipc_endpoint_of(sender, CAIRN_RIGHT_SEND, &badge, &status);
+    *message = (struct endpoint_message){ .sender = sender };
+    struct endpoint *endpoint = ipc_endpoint_of(sender, CAIRN_RIGHT_SEND, &message->badge,
+                                                &status);
     if (!endpoint)
         return status;
-    status = ipc_check_offered_cap(sender,
-                                   process_slot(sender, context_get(&sender->context, CONTEXT_EBX)));
+    status = ipc_check_offered_cap(sender, process_slot(sender, context_get(&sender->context,
+                                                                            REGISTER_ENDPOINT)));
     if (status != CAIRN_OK)
         return status;
-    struct process *receiver = ipc_take_receiver(endpoint);
-    if (!receiver) {
+    message->receiver = ipc_take_receiver(endpoint);
+    if (!message->receiver) {
         queue_append(&endpoint->senders, &endpoint->senders_tail, sender);
         sender->waiting_on = endpoint;
-        sched_block_call(sender, BLOCK_SEND);
-        return CAIRN_OK;
+        return syscall_wait(sender, BLOCK_SEND);
     }
-    ipc_transfer(sender, receiver, badge);
-    ipc_sender_sent(sender, receiver);
-    sched_finish_call(receiver, CAIRN_OK);
-    return (int)context_get(&sender->context, CONTEXT_EAX);
+    return CAIRN_OK;
 }
 
-/* RECEIVE by the current process. */
-static int endpoint_receive(struct process *receiver)
+/* The message goes: words and capability, then the sender's call is done (SEND) or waits for
+ * the reply (CALL's second phase). */
+static void endpoint_invoke_transfer(const struct endpoint_message *message)
 {
-    uint32_t badge;
+    ipc_transfer(message->sender, message->receiver, message->badge);
+    ipc_sender_sent(message->sender, message->receiver);
+}
+
+/* SEND's and CALL's effects: the message, and the receiver's RECEIVE completed. */
+static void endpoint_invoke_send(const struct endpoint_message *message)
+{
+    endpoint_invoke_transfer(message);
+    sched_finish_call(message->receiver, CAIRN_OK);
+}
+
+static int endpoint_call_send(struct process *sender)
+{
+    struct endpoint_message message;
+    int status = endpoint_decode_send(sender, &message);
+    if (status == CAIRN_OK)
+        endpoint_invoke_send(&message);
+    return status;
+}
+
+/* RECEIVE: the endpoint (RECEIVE right) and a sender still valid, or the receiver waits. */
+static int endpoint_decode_receive(struct process *receiver, struct endpoint_message *message)
+{
     int status;
-    struct endpoint *endpoint = ipc_endpoint_of(receiver, CAIRN_RIGHT_RECEIVE, &badge, &status);
+    *message = (struct endpoint_message){ .receiver = receiver };
+    struct endpoint *endpoint = ipc_endpoint_of(receiver, CAIRN_RIGHT_RECEIVE, &message->badge,
+                                                &status);
     if (!endpoint)
         return status;
-    struct process *sender = ipc_take_sender(endpoint, &badge);
-    if (!sender) {
+    message->sender = ipc_take_sender(endpoint, &message->badge);
+    if (!message->sender) {
         queue_append(&endpoint->receivers, &endpoint->receivers_tail, receiver);
         receiver->waiting_on = endpoint;
-        sched_block_call(receiver, BLOCK_RECEIVE);
-        return CAIRN_OK;
+        return syscall_wait(receiver, BLOCK_RECEIVE);
     }
-    ipc_transfer(sender, receiver, badge);
-    ipc_sender_sent(sender, receiver);
     return CAIRN_OK;
+}
+
+/* RECEIVE's effects: the message, and the sender's SEND done or CALL waiting for the reply. */
+static int endpoint_call_receive(struct process *receiver)
+{
+    struct endpoint_message message;
+    int status = endpoint_decode_receive(receiver, &message);
+    if (status == CAIRN_OK)
+        endpoint_invoke_transfer(&message);
+    return status;
 }
 
 /* The caller waiting for this process's reply, if it still waits for exactly that call. */
@@ -261,14 +302,19 @@ static struct process *ipc_waiting_caller(struct process *replier)
     struct process *caller = (struct process *)object_lookup(target->caller, target->version);
     if (!caller || caller->object.type != CAIRN_TYPE_PROCESS || reclaim_doomed(&caller->object) ||
         caller->call_cookie != target->cookie ||
-        context_get(&caller->context, CONTEXT_EAX) != CAIRN_WAIT_REPLY ||
+        context_get(&caller->context, REGISTER_CALL) != CAIRN_WAIT_REPLY ||
         (caller->state != PROCESS_BLOCKED && caller->state != PROCESS_READY))
         return NULL;
     return caller;
 }
 
-/* REPLY by the current process. */
-static int endpoint_reply(struct process *replier)
+/*
+ * REPLY: the capability offered, and the caller still waiting for exactly this
+ * reply. The reply target is used up either way: one that finds no caller never
+ * will (the caller is gone, stopped, or past that call), so forgetting it
+ * changes nothing a later call could see.
+ */
+static int endpoint_decode_reply(struct process *replier, struct endpoint_message *message)
 {
     int status = ipc_check_offered_cap(replier, NULL);
     if (status != CAIRN_OK)
@@ -277,41 +323,65 @@ static int endpoint_reply(struct process *replier)
     replier->reply_to = (struct reply_target){ 0, 0, 0 };
     if (!caller)
         return CAIRN_E_NO_PARTNER;
-    ipc_transfer(replier, caller, 0);
-    sched_finish_call(caller, CAIRN_OK);
+    *message = (struct endpoint_message){ .sender = replier, .receiver = caller, .badge = 0 };
     return CAIRN_OK;
 }
 
-/* REPLY_RECEIVE: the reply commits first; the call then becomes a plain RECEIVE. */
-static int endpoint_reply_receive(struct process *process)
+/* REPLY's effects: the words and capability to the caller, whose CALL returns. */
+static void endpoint_invoke_reply(const struct endpoint_message *message)
+{
+    uint8_t state = message->receiver->state;
+    assert(state == PROCESS_BLOCKED || state == PROCESS_READY);
+    ipc_transfer(message->sender, message->receiver, 0);
+    sched_finish_call(message->receiver, CAIRN_OK);
+}
+
+static int endpoint_call_reply(struct process *replier)
+{
+    struct endpoint_message message;
+    int status = endpoint_decode_reply(replier, &message);
+    if (status == CAIRN_OK)
+        endpoint_invoke_reply(&message);
+    return status;
+}
+
+/* REPLY_RECEIVE: the endpoint (RECEIVE right) and the capability offered. */
+static int endpoint_decode_reply_receive(struct process *process)
 {
     uint32_t badge;
     int status;
     if (!ipc_endpoint_of(process, CAIRN_RIGHT_RECEIVE, &badge, &status))
         return status;
-    status = ipc_check_offered_cap(process, NULL);
-    if (status != CAIRN_OK)
-        return status;
-    endpoint_reply(process);
-    context_set(&process->context, CONTEXT_EAX, CAIRN_RECEIVE);
-    return endpoint_receive(process);
+    return ipc_check_offered_cap(process, NULL);
 }
 
-/* WAIT_REPLY: the reply, when it comes, completes this call from the replier's side. */
-static int endpoint_wait_reply(struct process *caller)
+/* Its first phase: the reply, if a caller waits for one; the call then becomes a RECEIVE,
+ * its second phase, which may wait and restarts as RECEIVE. */
+static int endpoint_call_reply_receive(struct process *process)
 {
-    sched_block_call(caller, BLOCK_REPLY);
-    return CAIRN_OK;
+    int status = endpoint_decode_reply_receive(process);
+    if (status != CAIRN_OK)
+        return status;
+    endpoint_call_reply(process);       /* CAIRN_E_NO_PARTNER: nobody to reply to */
+    context_set(&process->context, REGISTER_CALL, CAIRN_RECEIVE);
+    return endpoint_call_receive(process);
+}
+
+/* WAIT_REPLY: only waits; the reply, when it comes, completes the call from the replier's side
+ * (endpoint_invoke_reply). */
+static int endpoint_call_wait_reply(struct process *caller)
+{
+    return syscall_wait(caller, BLOCK_REPLY);
 }
 
 int endpoint_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
-    case CAIRN_SEND: case CAIRN_CALL: return endpoint_send(caller);
-    case CAIRN_RECEIVE: return endpoint_receive(caller);
-    case CAIRN_REPLY: return endpoint_reply(caller);
-    case CAIRN_REPLY_RECEIVE: return endpoint_reply_receive(caller);
-    case CAIRN_WAIT_REPLY: return endpoint_wait_reply(caller);
+    case CAIRN_SEND: case CAIRN_CALL: return endpoint_call_send(caller);
+    case CAIRN_RECEIVE: return endpoint_call_receive(caller);
+    case CAIRN_REPLY: return endpoint_call_reply(caller);
+    case CAIRN_REPLY_RECEIVE: return endpoint_call_reply_receive(caller);
+    case CAIRN_WAIT_REPLY: return endpoint_call_wait_reply(caller);
     default: return CAIRN_E_BAD_CALL;
     }
 }

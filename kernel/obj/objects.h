@@ -70,7 +70,7 @@ struct bank {
  * What the generic code does to an object, by type: one table of these per
  * type, each in its type's file (process_ops in kernel/obj/process.c, ...),
  * indexed by type in kernel/obj/types.c. Creation and destruction go through
- * it (bank_create_object, object_destroy, destroy_check in kernel/syscall.c),
+ * it (bank_create_object, object_destroy, object_check_destroy),
  * the checkpoint's pause and write-out (ckpt_stage, ckpt_write_small,
  * ckpt_phase_relocate in kernel/ckpt.c) and loading (objstore_load). A type
  * is stored either as an object record (struct cairn_object_record, sealed
@@ -90,8 +90,8 @@ struct object_ops {
     int (*check_make)(const struct bank *bank);
     /* A new object made from bank (limit: a new Bank's); NULL when kernel memory is short. */
     struct object *(*make)(struct bank *bank, uint32_t limit);
-    /* DESTROY's type-specific check, before the commit point: CAIRN_OK, a status, or
-     * SYSCALL_WAIT_FRAME (NULL: none). */
+    /* DESTROY's and EXIT's type-specific check, in their decode steps: CAIRN_OK, a status,
+     * or SYSCALL_WAIT_FRAME (NULL: none). */
     int (*check_destroy)(struct object *object);
     /* Destroys the object: gives its units back (bank_refund) and frees it with what only it
      * holds. A Bank's starts its reclamation instead (kernel/reclaim.c). */
@@ -124,6 +124,10 @@ extern const struct object_ops process_ops, endpoint_ops, page_ops, space_ops, b
 int bank_create_object(struct bank *bank, enum cairn_type type, uint32_t limit,
                        struct object **created);
 void object_destroy(struct object *object);
+/* Can object be destroyed now? Its type's check_destroy says: CAIRN_OK, a status, or
+ * SYSCALL_WAIT_FRAME (a bank, or a process that takes its program's bank with it, may have to
+ * wait while too many banks are being reclaimed). For DESTROY's and EXIT's decode steps. */
+int object_check_destroy(struct object *object);
 /* Gives the object's units back to the bank that made it and to those above. */
 void bank_refund(struct object *object);
 /* A process ends (destroyed, or exited): if bank was made for it by a program load, the bank
@@ -159,10 +163,11 @@ uint32_t page_frame_for_write(struct page *page);
 struct space *space_create(uint8_t level);
 /* The Page mapped at address in root with at least rights, or a status. */
 int space_lookup(struct space *root, uint32_t address, uint8_t rights, struct page **page);
-/* Maps page (capability with rights) at address, creating intermediate nodes from bank. */
+/* Maps page (capability with rights) at address, creating intermediate nodes from bank: MAP's
+ * decode and invoke steps (kernel/obj/space.c) for the kernel's own use (the loader). A status,
+ * CAIRN_E_NO_MEMORY when the caller must wait, and no effect unless CAIRN_OK. */
 int space_map(struct space *root, uint32_t address, const struct capability *page_cap,
               uint8_t rights, struct bank *bank);
-int space_unmap(struct space *root, uint32_t address);
 /* Pages mapped in the address space of root (its Space nodes are loaded to count them). */
 uint32_t space_count_pages(struct space *root);
 /* Calls visit with every slot of root's tree that maps a page. */

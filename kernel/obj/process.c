@@ -5,6 +5,7 @@
 #include <kernel/heap.h>
 #include <kernel/klog.h>
 #include <kernel/obj/objects.h>
+#include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
 #include <kernel/stats.h>
@@ -88,38 +89,6 @@ void process_fault(struct process *process, const char *what, uint32_t address)
     process->state = PROCESS_FAULTED;
     foreground_forget(process);
     stats.user_faults++;
-}
-
-/* SETUP: an embryo gets its address space, entry point, stack and priority. */
-static int process_setup(struct process *process, const struct capability *space_cap, uint32_t eip,
-                  uint32_t esp, uint32_t priority)
-{
-    struct object *space;
-    int status = capability_resolve(space_cap, CAIRN_TYPE_SPACE, 0, &space);
-    if (status != CAIRN_OK)
-        return status;
-    if (((struct space *)space)->level != 0 || priority >= CAIRN_PRIORITIES)
-        return CAIRN_E_BAD_ARGUMENT;
-    if (process->state != PROCESS_EMBRYO)
-        return CAIRN_E_BUSY;
-    process->space = *space_cap;
-    process->space.badge = 0;
-    context_init(&process->context, eip, esp);
-    process->priority = (uint8_t)priority;
-    return CAIRN_OK;
-}
-
-/* START: an embryo with a space becomes ready, with eax and ebx set. */
-static int process_start(struct process *process, uint32_t eax, uint32_t ebx)
-{
-    if (process->state != PROCESS_EMBRYO)
-        return CAIRN_E_BUSY;
-    if (process->space.type != CAIRN_TYPE_SPACE)
-        return CAIRN_E_BAD_ARGUMENT;
-    context_set(&process->context, CONTEXT_EAX, eax);
-    context_set(&process->context, CONTEXT_EBX, ebx);
-    sched_make_ready(process);
-    return CAIRN_OK;
 }
 
 /* The stored form of a process (struct cairn_object_record): registers, c-list, state. */
@@ -228,48 +197,140 @@ static struct object *process_load_record(const struct cairn_object_record *reco
     return (struct object *)process;
 }
 
+/* The process the call names, with WRITE. */
 static int argument_process(struct process *process, struct process **target)
 {
-    return syscall_argument_object(process, CONTEXT_EBX, CAIRN_TYPE_PROCESS, CAIRN_RIGHT_WRITE,
-                           (struct object **)target);
+    return syscall_argument_object(process, REGISTER_PROCESS, CAIRN_TYPE_PROCESS,
+                                   CAIRN_RIGHT_WRITE, (struct object **)target);
+}
+
+/* What PROCESS_SETUP's decode step checked, for its invoke step. */
+struct process_setup_arguments {
+    struct process *target;     /* an embryo */
+    struct capability space;    /* a root Space's capability, badge 0 */
+    uint32_t eip, esp;
+    uint8_t priority;           /* below CAIRN_PRIORITIES */
+};
+
+/* SETUP: an embryo, a root Space, its entry point, stack and priority. */
+static int process_decode_setup(struct process *process, struct process_setup_arguments *setup)
+{
+    int status = argument_process(process, &setup->target);
+    struct capability *space_cap = process_slot(process,
+                                                syscall_argument(process, REGISTER_SETUP_SPACE));
+    if (status != CAIRN_OK)
+        return status;
+    if (!space_cap)
+        return CAIRN_E_BAD_SLOT;
+    struct object *space;
+    status = capability_resolve(space_cap, CAIRN_TYPE_SPACE, 0, &space);
+    if (status != CAIRN_OK)
+        return status;
+    uint32_t priority = syscall_argument(process, REGISTER_SETUP_PRIORITY);
+    if (((struct space *)space)->level != 0 || priority >= CAIRN_PRIORITIES)
+        return CAIRN_E_BAD_ARGUMENT;
+    if (setup->target->state != PROCESS_EMBRYO)
+        return CAIRN_E_BUSY;
+    setup->space = *space_cap;
+    setup->space.badge = 0;
+    setup->eip = syscall_argument(process, REGISTER_SETUP_EIP);
+    setup->esp = syscall_argument(process, REGISTER_SETUP_ESP);
+    setup->priority = (uint8_t)priority;
+    return CAIRN_OK;
+}
+
+/* SETUP's effects: the embryo gets its space, registers and priority. */
+static void process_invoke_setup(const struct process_setup_arguments *setup)
+{
+    struct process *target = setup->target;
+    assert(target->state == PROCESS_EMBRYO && setup->priority < CAIRN_PRIORITIES);
+    target->space = setup->space;
+    context_init(&target->context, setup->eip, setup->esp);
+    target->priority = setup->priority;
 }
 
 static int process_call_setup(struct process *process)
 {
+    struct process_setup_arguments setup;
+    int status = process_decode_setup(process, &setup);
+    if (status == CAIRN_OK)
+        process_invoke_setup(&setup);
+    return status;
+}
+
+/* What PROCESS_GIVE's decode step checked: a capability, and the target's slot for its copy. */
+struct process_give_arguments {
+    const struct capability *from;
+    struct capability *to;
+};
+
+/* GIVE: the process, the caller's slot (not empty), the process's slot. */
+static int process_decode_give(struct process *process, struct process_give_arguments *give)
+{
     struct process *target;
     int status = argument_process(process, &target);
-    struct capability *space = process_slot(process, syscall_argument(process, CONTEXT_ECX));
+    give->from = process_slot(process, syscall_argument(process, REGISTER_GIVE_FROM));
     if (status != CAIRN_OK)
         return status;
-    if (!space)
+    give->to = process_slot(target, syscall_argument(process, REGISTER_GIVE_TO));
+    if (!give->from || !give->to)
         return CAIRN_E_BAD_SLOT;
-    return process_setup(target, space, syscall_argument(process, CONTEXT_EDX),
-                         syscall_argument(process, CONTEXT_ESI), syscall_argument(process, CONTEXT_EDI));
+    return give->from->type == CAIRN_TYPE_NONE ? CAIRN_E_EMPTY : CAIRN_OK;
+}
+
+/* GIVE's effect: the copy. */
+static void process_invoke_give(const struct process_give_arguments *give)
+{
+    assert(give->from->type != CAIRN_TYPE_NONE);
+    *give->to = *give->from;
 }
 
 static int process_call_give(struct process *process)
 {
+    struct process_give_arguments give;
+    int status = process_decode_give(process, &give);
+    if (status == CAIRN_OK)
+        process_invoke_give(&give);
+    return status;
+}
+
+/* What PROCESS_START's decode step checked: an embryo with a space, and its first registers. */
+struct process_start_arguments {
     struct process *target;
-    int status = argument_process(process, &target);
-    struct capability *from = process_slot(process, syscall_argument(process, CONTEXT_ECX));
+    uint32_t first, second;
+};
+
+static int process_decode_start(struct process *process, struct process_start_arguments *start)
+{
+    int status = argument_process(process, &start->target);
     if (status != CAIRN_OK)
         return status;
-    struct capability *to = process_slot(target, syscall_argument(process, CONTEXT_EDX));
-    if (!from || !to)
-        return CAIRN_E_BAD_SLOT;
-    if (from->type == CAIRN_TYPE_NONE)
-        return CAIRN_E_EMPTY;
-    *to = *from;
+    if (start->target->state != PROCESS_EMBRYO)
+        return CAIRN_E_BUSY;
+    if (start->target->space.type != CAIRN_TYPE_SPACE)
+        return CAIRN_E_BAD_ARGUMENT;
+    start->first = syscall_argument(process, REGISTER_START_FIRST);
+    start->second = syscall_argument(process, REGISTER_START_SECOND);
     return CAIRN_OK;
+}
+
+/* START's effects: the embryo, its two registers set, becomes ready. */
+static void process_invoke_start(const struct process_start_arguments *start)
+{
+    struct process *target = start->target;
+    assert(target->state == PROCESS_EMBRYO);
+    context_set(&target->context, REGISTER_STARTED_FIRST, start->first);
+    context_set(&target->context, REGISTER_STARTED_SECOND, start->second);
+    sched_make_ready(target);
 }
 
 static int process_call_start(struct process *process)
 {
-    struct process *target;
-    int status = argument_process(process, &target);
-    if (status != CAIRN_OK)
-        return status;
-    return process_start(target, syscall_argument(process, CONTEXT_ECX), syscall_argument(process, CONTEXT_EDX));
+    struct process_start_arguments start;
+    int status = process_decode_start(process, &start);
+    if (status == CAIRN_OK)
+        process_invoke_start(&start);
+    return status;
 }
 
 int process_invoke(struct process *caller, uint32_t call)

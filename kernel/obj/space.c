@@ -6,6 +6,7 @@
 #include <kernel/memory.h>
 #include <kernel/ckpt.h>
 #include <kernel/objstore.h>
+#include <kernel/panic.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
 #include <kernel/string.h>
@@ -114,6 +115,23 @@ int space_lookup(struct space *root, uint32_t address, uint8_t rights, struct pa
     return CAIRN_OK;
 }
 
+/* What MAP's decode step found and took, for its invoke step. */
+struct space_map_arguments {
+    struct space *root;
+    uint32_t address;
+    struct capability page;     /* what goes in the leaf's slot: rights set, badge 0 */
+    struct bank *bank;          /* pays for the new nodes (NULL when none are missing) */
+    uint32_t missing;           /* intermediate nodes to link, from fresh[0] down */
+    struct space *fresh[SPACE_LEVELS - 1];  /* made, reachable from nowhere until invoke */
+};
+
+/* What UNMAP's decode step found. */
+struct space_unmap_arguments {
+    struct space *root;
+    struct space *leaf;         /* its slot for address holds a capability */
+    uint32_t address;
+};
+
 /* Counts the intermediate nodes a MAP at address would have to create. */
 static uint32_t space_missing_nodes(struct space *root, uint32_t address)
 {
@@ -126,8 +144,20 @@ static uint32_t space_missing_nodes(struct space *root, uint32_t address)
     return 0;
 }
 
-int space_map(struct space *root, uint32_t address, const struct capability *page_cap,
-              uint8_t rights, struct bank *bank)
+/* Is a live Page mapped at address in root? */
+static int space_page_mapped(struct space *root, uint32_t address)
+{
+    struct space *leaf = space_leaf(root, address);
+    struct object *existing;
+    return leaf && capability_resolve(&space_slots(leaf)[space_index(2, address)],
+                                      CAIRN_TYPE_PAGE, 0, &existing) == CAIRN_OK;
+}
+
+/* MAP's checks on the tree, and the intermediate nodes it will link, made now (a wait, as
+ * CAIRN_E_NO_MEMORY, when they cannot be). */
+static int space_map_prepare(struct space *root, uint32_t address,
+                             const struct capability *page_cap, uint8_t rights, struct bank *bank,
+                             struct space_map_arguments *map)
 {
     uint32_t missing = space_missing_nodes(root, address);
     if (missing && !bank)
@@ -136,59 +166,79 @@ int space_map(struct space *root, uint32_t address, const struct capability *pag
         return CAIRN_E_QUOTA;
     if (missing && !ckpt_change_room(missing))
         return CAIRN_E_NO_MEMORY;   /* the caller waits for the next snapshot */
-    struct space *fresh[SPACE_LEVELS - 1] = { 0 };
-    for (uint32_t i = 0; i < missing; i++) {
-        fresh[i] = space_create((uint8_t)(SPACE_LEVELS - missing + i));
-        if (!fresh[i]) {
+    if (space_page_mapped(root, address))   /* only where no node is missing */
+        return CAIRN_E_EXISTS;
+    *map = (struct space_map_arguments){ .root = root, .address = address, .page = *page_cap,
+                                         .bank = bank, .missing = missing };
+    map->page.rights = rights;
+    map->page.badge = 0;
+    for (uint32_t i = 0; i < missing; i++) {   /* nobody can reach them until invoke links them */
+        map->fresh[i] = space_create((uint8_t)(SPACE_LEVELS - missing + i));
+        if (!map->fresh[i]) {
             while (i--)
-                space_destroy(fresh[i]);
+                space_destroy(map->fresh[i]);
             return CAIRN_E_NO_MEMORY;
         }
     }
-    struct space *leaf = space_leaf(root, address);
-    struct capability *slot = leaf ? &space_slots(leaf)[space_index(2, address)] : NULL;
-    struct object *existing;
-    if (slot && capability_resolve(slot, CAIRN_TYPE_PAGE, 0, &existing) == CAIRN_OK) {
-        for (uint32_t i = 0; i < missing; i++)
-            space_destroy(fresh[i]);
-        return CAIRN_E_EXISTS;
-    }
-    /* Commit: link the new nodes, then the page. */
-    struct space *node = root;
-    for (uint8_t level = 0, next = 0; level < SPACE_LEVELS - 1; level++) {
-        struct space *child = space_child(node, space_index(level, address));
+    return CAIRN_OK;
+}
+
+/* MAP's effects: the new nodes linked (and paid for), then the page. */
+static void space_map_invoke(const struct space_map_arguments *map)
+{
+    struct space *node = map->root;
+    uint32_t next = 0;
+    for (uint8_t level = 0; level < SPACE_LEVELS - 1; level++) {
+        uint32_t index = space_index(level, map->address);
+        struct space *child = space_child(node, index);
         if (!child) {
-            child = fresh[next++];
-            bank_adopt(bank, &child->object);
-            space_slots(node)[space_index(level, address)] =
-                capability_to(&child->object, CAIRN_RIGHTS_ALL);
+            assert(next < map->missing);
+            child = map->fresh[next++];
+            bank_adopt(map->bank, &child->object);
+            space_slots(node)[index] = capability_to(&child->object, CAIRN_RIGHTS_ALL);
             ckpt_note_change(&node->object);
         }
         node = child;
     }
-    struct capability mapped = *page_cap;
-    mapped.rights = rights;
-    mapped.badge = 0;
-    space_slots(node)[space_index(2, address)] = mapped;
+    assert(next == map->missing);
+    space_slots(node)[space_index(2, map->address)] = map->page;
     ckpt_note_change(&node->object);
-    return CAIRN_OK;
 }
 
-int space_unmap(struct space *root, uint32_t address)
+int space_map(struct space *root, uint32_t address, const struct capability *page_cap,
+              uint8_t rights, struct bank *bank)
+{
+    struct space_map_arguments map;
+    int status = space_map_prepare(root, address, page_cap, rights, bank, &map);
+    if (status == CAIRN_OK)
+        space_map_invoke(&map);
+    return status;
+}
+
+/* UNMAP's checks: the slot of the page mapped at address, which must hold one. */
+static int space_unmap_prepare(struct space *root, uint32_t address,
+                               struct space_unmap_arguments *unmap)
 {
     if (address < CAIRN_USER_BASE)
         return CAIRN_E_BAD_ADDRESS;
     struct space *leaf = space_leaf(root, address);
     if (!leaf)
         return CAIRN_E_BAD_ADDRESS;
-    struct capability *slot = &space_slots(leaf)[space_index(2, address)];
-    if (slot->type == CAIRN_TYPE_NONE)
+    if (space_slots(leaf)[space_index(2, address)].type == CAIRN_TYPE_NONE)
         return CAIRN_E_BAD_ADDRESS;
-    memset(slot, 0, sizeof(*slot));
-    ckpt_note_change(&leaf->object);
-    if (root->hw_directory)
-        mmu_unmap_page(root->hw_directory, address);
+    *unmap = (struct space_unmap_arguments){ .root = root, .leaf = leaf, .address = address };
     return CAIRN_OK;
+}
+
+/* UNMAP's effects: the slot emptied, the hardware mapping dropped. */
+static void space_unmap_invoke(const struct space_unmap_arguments *unmap)
+{
+    struct capability *slot = &space_slots(unmap->leaf)[space_index(2, unmap->address)];
+    assert(slot->type != CAIRN_TYPE_NONE);
+    memset(slot, 0, sizeof(*slot));
+    ckpt_note_change(&unmap->leaf->object);
+    if (unmap->root->hw_directory)
+        mmu_unmap_page(unmap->root->hw_directory, unmap->address);
 }
 
 void space_for_each_page(struct space *root, void (*visit)(struct capability *slot, void *data),
@@ -252,11 +302,12 @@ uint32_t space_hardware_directory(struct space *root)
     return root->hw_directory;
 }
 
-/* The root Space named by ebx, with the right to change it. */
+/* The root Space named by the call, with the right to change it. */
 static int argument_root_space(struct process *process, struct space **root)
 {
     struct object *object;
-    int status = syscall_argument_object(process, CONTEXT_EBX, CAIRN_TYPE_SPACE, CAIRN_RIGHT_WRITE, &object);
+    int status = syscall_argument_object(process, REGISTER_MAP_SPACE, CAIRN_TYPE_SPACE,
+                                         CAIRN_RIGHT_WRITE, &object);
     if (status != CAIRN_OK)
         return status;
     *root = (struct space *)object;
@@ -270,12 +321,13 @@ static int map_check_address(uint32_t address)
     return CAIRN_OK;
 }
 
-static int space_call_map(struct process *process)
+/* MAP: the space, the address, the page with rights, and the bank for new nodes. */
+static int space_decode_map(struct process *process, struct space_map_arguments *map)
 {
     struct space *root;
     struct object *page, *bank = NULL;
-    uint32_t address = syscall_argument(process, CONTEXT_ECX);
-    uint32_t rights = syscall_argument(process, CONTEXT_ESI);
+    uint32_t address = syscall_argument(process, REGISTER_MAP_ADDRESS);
+    uint32_t rights = syscall_argument(process, REGISTER_MAP_RIGHTS);
     int status = argument_root_space(process, &root);
     if (status == CAIRN_OK)
         status = map_check_address(address);
@@ -283,24 +335,46 @@ static int space_call_map(struct process *process)
                                (rights & ~(uint32_t)(CAIRN_RIGHT_READ | CAIRN_RIGHT_WRITE))))
         status = CAIRN_E_BAD_ARGUMENT;
     if (status == CAIRN_OK)
-        status = syscall_argument_object(process, CONTEXT_EDX, CAIRN_TYPE_PAGE, (uint8_t)rights, &page);
-    if (status == CAIRN_OK && syscall_argument(process, CONTEXT_EDI) != CAIRN_NO_SLOT)
-        status = syscall_argument_object(process, CONTEXT_EDI, CAIRN_TYPE_BANK, CAIRN_RIGHT_WRITE, &bank);
+        status = syscall_argument_object(process, REGISTER_MAP_PAGE, CAIRN_TYPE_PAGE,
+                                         (uint8_t)rights, &page);
+    if (status == CAIRN_OK && syscall_argument(process, REGISTER_MAP_BANK) != CAIRN_NO_SLOT)
+        status = syscall_argument_object(process, REGISTER_MAP_BANK, CAIRN_TYPE_BANK,
+                                         CAIRN_RIGHT_WRITE, &bank);
     if (status != CAIRN_OK)
         return status;
-    struct capability *page_cap = process_slot(process, syscall_argument(process, CONTEXT_EDX));
-    status = space_map(root, address, page_cap, (uint8_t)rights, (struct bank *)bank);
+    struct capability *page_cap = process_slot(process,
+                                               syscall_argument(process, REGISTER_MAP_PAGE));
+    status = space_map_prepare(root, address, page_cap, (uint8_t)rights, (struct bank *)bank, map);
     return status == CAIRN_E_NO_MEMORY ? SYSCALL_WAIT_FRAME : status;
+}
+
+static int space_call_map(struct process *process)
+{
+    struct space_map_arguments map;
+    int status = space_decode_map(process, &map);
+    if (status == CAIRN_OK)
+        space_map_invoke(&map);
+    return status;
+}
+
+/* UNMAP: the space and the address of a mapped page. */
+static int space_decode_unmap(struct process *process, struct space_unmap_arguments *unmap)
+{
+    struct space *root;
+    uint32_t address = syscall_argument(process, REGISTER_MAP_ADDRESS);
+    int status = argument_root_space(process, &root);
+    if (status == CAIRN_OK)
+        status = map_check_address(address);
+    return status == CAIRN_OK ? space_unmap_prepare(root, address, unmap) : status;
 }
 
 static int space_call_unmap(struct process *process)
 {
-    struct space *root;
-    uint32_t address = syscall_argument(process, CONTEXT_ECX);
-    int status = argument_root_space(process, &root);
+    struct space_unmap_arguments unmap;
+    int status = space_decode_unmap(process, &unmap);
     if (status == CAIRN_OK)
-        status = map_check_address(address);
-    return status == CAIRN_OK ? space_unmap(root, address) : status;
+        space_unmap_invoke(&unmap);
+    return status;
 }
 
 int space_invoke(struct process *caller, uint32_t call)

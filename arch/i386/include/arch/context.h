@@ -19,6 +19,11 @@ struct user_context {
     uint8_t fpu[512] __attribute__((aligned(16)));  /* fxsave image: x87, MMX, SSE */
 };
 
+/* Leaves the kernel into process at its saved registers; returns only when it could not be
+ * entered (process_hardware_directory parked it or stopped it instead). */
+struct process;
+void arch_enter_user(struct process *process);
+
 /* A new process: user segments, interrupts on, clean FPU. */
 void context_init(struct user_context *context, uint32_t eip, uint32_t esp);
 /* Can this CPU restore the context's FPU/SSE image (no MXCSR bit it does not take)? */

@@ -4,6 +4,9 @@
 
 #include <stdint.h>
 
+/* The kernel's page directory (arch/i386/paging.c): every user directory copies its kernel half. */
+extern uint32_t kernel_page_directory[1024];
+
 /* A fresh directory with the kernel's half; returns its physical address, or 0 without a frame. */
 uint32_t mmu_directory_create(void);
 

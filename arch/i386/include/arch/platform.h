@@ -45,8 +45,6 @@ void platform_exit(int status) __attribute__((noreturn));
 /* Makes the CPU fault on purpose (kind: "page", "divide", "opcode", "gp"); for tests. */
 void platform_deliberate_fault(const char *kind);
 
-uint32_t platform_read_fault_address(void);
-
 /* Kernel's layout, from the linker script. */
 extern char kernel_image_start[], kernel_image_end[], kernel_text_end[];
 
