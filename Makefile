@@ -39,7 +39,7 @@ UNIT_KERNEL_SOURCES := kernel/format.c kernel/options_parse.c kernel/frame.c
 STORE_SOURCES := checkpoint/blockdev.c checkpoint/crc32c.c checkpoint/format.c checkpoint/store.c \
 	checkpoint/writer.c
 UNIT_SOURCES := $(wildcard tests/unit/*.c) $(UNIT_KERNEL_SOURCES) $(STORE_SOURCES) \
-	tools/host_shim.c tools/host_blockdev.c
+	tools/host_shim.c tools/host_blockdev.c tools/host_crc32c.c
 UNIT_OBJECTS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SOURCES))
 
 # User programs: each user/programs/<name>.c becomes build/user/<name>.elf, linked at
@@ -180,7 +180,8 @@ unit-tests: $(BUILD)/unit-tests
 
 # Host tools, built from the same store code as the kernel.
 TOOL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -MP -I. -Iinclude
-TOOL_COMMON_SOURCES := $(STORE_SOURCES) kernel/format.c tools/host_shim.c tools/host_blockdev.c
+TOOL_COMMON_SOURCES := $(STORE_SOURCES) kernel/format.c tools/host_shim.c tools/host_blockdev.c \
+	tools/host_crc32c.c
 TOOL_COMMON_OBJECTS := $(patsubst %,$(BUILD)/tool/%.o,$(TOOL_COMMON_SOURCES))
 
 $(BUILD)/tool/%.c.o: %.c | $(DEPS_STAMP)

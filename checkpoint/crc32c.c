@@ -1,5 +1,23 @@
-/* CRC32C (Castagnoli, reflected polynomial 0x82F63B78), eight bytes at a time ("slicing by 8"). */
+/* CRC32C (Castagnoli, reflected polynomial 0x82F63B78): the tables' way, eight bytes at a time
+ * ("slicing by 8"), and the choice between it and a CPU's own (crc32c.h). */
 #include "crc32c.h"
+
+static crc32c_function *cpu_way;     /* NULL: the tables */
+
+uint32_t crc32c_update(uint32_t crc, const void *data, size_t length)
+{
+    return cpu_way ? cpu_way(crc, data, length) : crc32c_table_update(crc, data, length);
+}
+
+void crc32c_use(crc32c_function *way)
+{
+    cpu_way = way;
+}
+
+int crc32c_uses_cpu(void)
+{
+    return cpu_way != NULL;
+}
 
 /* crc32c_tables[k][b]: the CRC of byte b followed by k zero bytes. */
 static uint32_t crc32c_tables[8][256];
@@ -27,7 +45,7 @@ static uint32_t crc32c_bytes(uint32_t crc, const uint8_t *bytes, size_t length)
     return crc;
 }
 
-uint32_t crc32c_update(uint32_t crc, const void *data, size_t length)
+uint32_t crc32c_table_update(uint32_t crc, const void *data, size_t length)
 {
     const uint8_t *bytes = data;
     if (!crc32c_tables_ready)

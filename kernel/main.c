@@ -1,5 +1,6 @@
 /* kernel_main: the portable boot sequence, from parsed boot information to the first idle loop. */
 #include <arch/platform.h>
+#include <checkpoint/crc32c.h>
 #include <cairn/version.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
@@ -58,6 +59,9 @@ void kernel_main(struct boot_info *info)
     platform_init_interrupts((uint32_t)config.tick_hz);
     arch_user_init();
     klog(KLOG_INFO, "timer: %u Hz; paging on; heap ready", platform_tick_hz());
+    crc32c_use(platform_has_crc32c() ? platform_crc32c : NULL);
+    klog(KLOG_INFO, "checksums: CRC32C with %s",
+         crc32c_uses_cpu() ? PLATFORM_CRC32C_NAME : "tables, 8 bytes a step (" PLATFORM_NO_CRC32C ")");
     time_init();
     disk_init();
     if (config.fault[0])

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../checkpoint/crc32c.h"
+#include "host_crc32c.h"
 #include "../checkpoint/format.h"
 #include "host_blockdev.h"
 #include "image_check.h"
@@ -759,6 +760,7 @@ int main(int argc, char **argv)
     const char *positional[3];
     int count = 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    host_crc32c_choose();       /* the crc32 instruction where the host has SSE4.2 */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--strict") == 0) {
             strict = 1;

@@ -20,6 +20,7 @@
 #include <cairn/abi.h>
 #include <cairn/disk_format.h>
 #include "../checkpoint/crc32c.h"
+#include "host_crc32c.h"
 #include "../checkpoint/format.h"
 #include "../checkpoint/store.h"
 
@@ -237,6 +238,7 @@ int main(int argc, char **argv)
     }
     if (!image.path || first_program == argc || size_mib < 1)
         usage();
+    host_crc32c_choose();       /* the crc32 instruction where the host has SSE4.2 */
     image.device_blocks = size_mib * 256;
     image.next_block = CAIRN_DISK_LOG_START;
     uint32_t max_oids = image.device_blocks + 2;

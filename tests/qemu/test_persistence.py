@@ -83,6 +83,26 @@ def test_image_copied_elsewhere_resumes_with_other_memory(tmp_path, boot, mem):
     assert numbers[-1] - 3 <= int(match.group(1)) <= numbers[-1] + 1, guest.describe()
 
 
+def test_image_moves_between_a_cpu_with_the_crc32_instruction_and_one_without(tmp_path, boot):
+    """Issue 17, item 2: the kernel checksums with SSE4.2's crc32 instruction when the CPU has
+    it (the launcher's default model) and with its tables otherwise, and says which at boot.
+    Both give the same CRC32C, so an image written on one CPU resumes on the other and back."""
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    seen = []
+    for cpu, way in [(None, "the crc32 instruction"), ("qemu32", "tables"), (None, "the crc32")]:
+        guest = boot(disk=image, snapshot=False, cmdline="run=counter ckpt.interval=100",
+                     extra=["--cpu", cpu] if cpu else [])
+        guest.expect(r"^checksums: CRC32C with %s" % way)
+        if seen:
+            guest.expect(r"^resumed checkpoint epoch \d+ .*: 2 of 2 processes running")
+        guest.expect(r"^counter: %d$" % (max(seen, default=0) + 8), timeout=30)
+        guest.close()                                   # SIGKILL: the power goes off
+        assert "bad checksum" not in guest.output, guest.describe()
+        seen += powercut.counter_numbers(guest.output.encode())
+    assert sorted(set(seen)) == list(range(1, max(seen) + 1)), seen
+
+
 @pytest.mark.parametrize("where, repeats", [("durable", 0), ("recorded", 0), ("line", 1)])
 def test_output_of_a_checkpoint_cut_before_its_release_appears_once(tmp_path, boot, where,
                                                                      repeats):

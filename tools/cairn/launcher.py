@@ -22,6 +22,7 @@ from cairn import BUILD, FRESH_IMAGE
 DEFAULT_ISO = os.path.join(BUILD, "cairn.iso")
 DEFAULT_KERNEL = os.path.join(BUILD, "kernel.elf")
 DEBUG_EXIT_PORT = "0xf4"
+DEFAULT_CPU = "qemu32,+sse4.2"     # SSE4.2: the crc32 instruction (arch/i386/crc32c.c)
 
 
 def parse_arguments(argv):
@@ -64,6 +65,10 @@ def parse_arguments(argv):
     parser.add_argument("--log", metavar="FILE", help="write a copy of the serial output to FILE")
     parser.add_argument("--gdb", action="store_true",
                         help="start halted with a gdb stub on localhost:1234")
+    parser.add_argument("--cpu", default=DEFAULT_CPU, metavar="MODEL",
+                        help="QEMU's CPU model (default %s: QEMU's own 32-bit model with "
+                             "SSE4.2, whose crc32 instruction checksums the store; qemu32 "
+                             "alone makes the kernel use its tables instead)" % DEFAULT_CPU)
     parser.add_argument("--icount", action="store_true",
                         help="-icount shift=0,sleep=off: rdtsc counts guest instructions")
     parser.add_argument("--qmp", metavar="SOCKET",
@@ -119,8 +124,8 @@ def drive_io(arguments):
 
 
 def qemu_command(arguments):
-    command = ["qemu-system-i386", "-accel", "tcg", "-nic", "none", "-no-reboot",
-               "-m", str(arguments.mem), "-display", arguments.display,
+    command = ["qemu-system-i386", "-accel", "tcg", "-cpu", arguments.cpu, "-nic", "none",
+               "-no-reboot", "-m", str(arguments.mem), "-display", arguments.display,
                "-device", "isa-debug-exit,iobase=%s,iosize=4" % DEBUG_EXIT_PORT]
     if arguments.kernel_direct:
         command += ["-kernel", DEFAULT_KERNEL]

@@ -174,6 +174,19 @@ static inline void cpu_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
+/* SSE4.2's crc32 (CPUID leaf 1, ECX bit 20): CRC32C of crc followed by a byte, or by 4 bytes. */
+enum { CPUID_ECX_SSE4_2 = 1 << 20 };
+static inline uint32_t cpu_crc32c_byte(uint32_t crc, uint8_t byte)
+{
+    __asm__("crc32b %1, %0" : "+r"(crc) : "qm"(byte));    /* q: a register with a low byte */
+    return crc;
+}
+static inline uint32_t cpu_crc32c_word(uint32_t crc, uint32_t word)
+{
+    __asm__("crc32l %1, %0" : "+r"(crc) : "rm"(word));
+    return crc;
+}
+
 /* FPU/SSE state: the 512-byte fxsave image (16-byte aligned). */
 static inline void cpu_fpu_save(void *image) { __asm__ volatile("fxsave (%0)" : : "r"(image) : "memory"); }
 static inline void cpu_fpu_restore(const void *image)

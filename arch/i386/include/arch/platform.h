@@ -1,4 +1,5 @@
-/* The services the i386 port gives the portable kernel: exit, idle, time, console devices, paging. */
+/* The services the i386 port gives the portable kernel: exit, idle, time, console devices, paging,
+ * the CPU's CRC32C. */
 #ifndef ARCH_PLATFORM_H
 #define ARCH_PLATFORM_H
 
@@ -11,6 +12,12 @@ void platform_init_interrupts(uint32_t tick_hz);
 
 /* Turns on paging with the kernel's identity map of [0, direct_map_limit). */
 void platform_init_paging(uint32_t direct_map_limit);
+
+/* The CPU's own CRC32C (checkpoint/crc32c.h), or NULL when it has none; and its name. */
+uint32_t platform_crc32c(uint32_t crc, const void *data, size_t length);
+int platform_has_crc32c(void);
+#define PLATFORM_CRC32C_NAME "the crc32 instruction (SSE4.2)"
+#define PLATFORM_NO_CRC32C "the CPU has no SSE4.2"
 
 /* Writes to every console device (serial and VGA); or to the serial port, or the screen, alone. */
 void platform_console_write(const char *text, size_t length);
