@@ -9,6 +9,7 @@ exist, and every C identifier they name in inline code must occur in the
 source: names of things that do not exist yet are written in italics.
 """
 
+import os
 import re
 import shutil
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "qemu"))
 from conftest import ROOT  # noqa: E402
+from cairn import powercut  # noqa: E402
 
 README = (ROOT / "README.md").read_text()
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -200,14 +202,25 @@ def tour_boot(guest, block):
 
 
 def test_readme_tour_runs_as_shown(tmp_path, boot):
+    """The tour's two boots, with a power cut right after the first one's last line. The
+    counter goes on from the line after the last one shown; the one exception is the output
+    window (docs/abi.md), which a cut right after a line can hit on a loaded host: then that
+    line shows again, and the window shim must have seen it reach the port after the last
+    release record (as tools/powercut accepts it)."""
     first_boot, second_boot = readme_tour_blocks()
     image = tmp_path / "cairn.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)
-    first = boot(disk=image, snapshot=False, cmdline="run=shell")     # what make run passes
+    window_log = tmp_path / "window.log"
+    environment = dict(os.environ, LD_PRELOAD=powercut.WINDOW_SHIM,
+                       CAIRN_WINDOW_LOG=str(window_log))
+    first = boot(disk=image, snapshot=False, cmdline="run=shell",    # what make run passes
+                 environment=environment)
     tour_boot(first, first_boot)
-    shown = [int(n) for n in re.findall(r"^(?:cairn> )?counter: (\d+)$", first.output, re.M)]
     first.close()                                       # the power cut
+    shown = [int(n) for n in re.findall(r"^(?:cairn> )?counter: (\d+)$", first.output, re.M)]
     second = boot(disk=image, snapshot=False)
     tour_boot(second, second_boot)
     resumed = [int(n) for n in re.findall(r"^(?:cairn> )?counter: (\d+)$", second.output, re.M)]
-    assert resumed and resumed[0] == shown[-1] + 1, (shown[-3:], resumed[:3])
+    repeat = powercut.window_repeat(resumed, shown[-1],
+                                    powercut.unrecorded_lines(str(window_log)))
+    assert resumed[repeat:] and resumed[repeat] == shown[-1] + 1, (shown[-3:], resumed[:3])
