@@ -3,10 +3,10 @@
 #include <cairn/abi.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
-#include <kernel/format.h>
 #include <kernel/heap.h>
 #include <kernel/ktest.h>
 #include <kernel/memory.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 
 KTEST(format_in_kernel)
