@@ -7,6 +7,7 @@
 #include <kernel/printf.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
+#include <kernel/sched.h>
 #include <kernel/stats.h>
 
 struct space *process_space(struct process *process)

@@ -8,6 +8,7 @@
 #include <kernel/fault.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/syscall.h>
 
