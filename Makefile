@@ -30,7 +30,10 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,arch/i386/linker
 HOST_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -MD -MP -I. -Iinclude
 
-KERNEL_SOURCES := $(wildcard arch/i386/*.c arch/i386/*.S kernel/*.c kernel/obj/*.c checkpoint/*.c)
+# The kernel: the i386 CPU (arch/i386/), the PC's devices and board (arch/i386/pc/), the portable
+# kernel and the store.
+KERNEL_SOURCES := $(wildcard arch/i386/*.c arch/i386/*.S arch/i386/pc/*.c kernel/*.c kernel/obj/*.c \
+	checkpoint/*.c)
 KERNEL_OBJECTS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SOURCES))
 
 # Portable kernel code the host unit tests compile natively.

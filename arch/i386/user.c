@@ -3,7 +3,6 @@
 #include <arch/context.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
-#include <arch/pc.h>
 #include <arch/trap.h>
 #include <kernel/fault.h>
 #include <kernel/panic.h>
