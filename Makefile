@@ -30,11 +30,14 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,arch/i386/linker
 HOST_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -MD -MP -I. -Iinclude
 
-KERNEL_SOURCES := $(wildcard arch/i386/*.c arch/i386/*.S kernel/*.c kernel/obj/*.c checkpoint/*.c)
+# The kernel: the i386 CPU (arch/i386/), the PC's devices and board (arch/i386/pc/), the portable
+# kernel and the store.
+KERNEL_SOURCES := $(wildcard arch/i386/*.c arch/i386/*.S arch/i386/pc/*.c kernel/*.c kernel/obj/*.c \
+	checkpoint/*.c)
 KERNEL_OBJECTS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SOURCES))
 
 # Portable kernel code the host unit tests compile natively.
-UNIT_KERNEL_SOURCES := kernel/format.c kernel/options_parse.c kernel/frame.c
+UNIT_KERNEL_SOURCES := kernel/printf.c kernel/options_parse.c kernel/frame.c
 # The store code shared by the kernel, the host tools and the host tests.
 STORE_SOURCES := checkpoint/blockdev.c checkpoint/crc32c.c checkpoint/format.c checkpoint/store.c \
 	checkpoint/writer.c
@@ -50,7 +53,7 @@ USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 USER_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--fatal-warnings -Wl,-T,user/user.ld
 USER_LIBRARY_SOURCES := $(wildcard user/lib/*.c user/lib/*.S)
 USER_LIBRARY_OBJECTS := $(patsubst user/%,$(BUILD)/user/%.o,$(USER_LIBRARY_SOURCES)) \
-	$(BUILD)/user/kernel/format.c.o $(BUILD)/user/kernel/string.c.o
+	$(BUILD)/user/kernel/printf.c.o $(BUILD)/user/kernel/string.c.o
 USER_C_OBJECTS := $(patsubst user/%,$(BUILD)/user/%.o,$(wildcard user/lib/*.c user/programs/*.c))
 USER_S_OBJECTS := $(patsubst user/%,$(BUILD)/user/%.o,$(wildcard user/*.S user/lib/*.S))
 USER_PROGRAMS := $(sort $(basename $(notdir $(wildcard user/programs/*.c))))
@@ -104,7 +107,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJECTS) $(BUILD)/ksymbols.c.o arch/i386/linker.ld
 	@cmp -s $(BUILD)/symbols-pass1.txt $(BUILD)/symbols-final.txt || \
 		{ echo "error: the symbol table moved code between links"; rm -f $@; exit 1; }
 
-# The user runtime: crt0 stays a separate object; the rest is an archive, kernel/format.c and
+# The user runtime: crt0 stays a separate object; the rest is an archive, kernel/printf.c and
 # kernel/string.c included.
 $(USER_C_OBJECTS): $(BUILD)/user/%.c.o: user/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -180,7 +183,7 @@ unit-tests: $(BUILD)/unit-tests
 
 # Host tools, built from the same store code as the kernel.
 TOOL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -MP -I. -Iinclude
-TOOL_COMMON_SOURCES := $(STORE_SOURCES) kernel/format.c tools/host_shim.c tools/host_blockdev.c \
+TOOL_COMMON_SOURCES := $(STORE_SOURCES) kernel/printf.c tools/host_shim.c tools/host_blockdev.c \
 	tools/host_crc32c.c
 TOOL_COMMON_OBJECTS := $(patsubst %,$(BUILD)/tool/%.o,$(TOOL_COMMON_SOURCES))
 
@@ -249,7 +252,7 @@ soak: all
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I. -Iinclude
-FUZZ_SOURCES := $(STORE_SOURCES) kernel/format.c tools/host_shim.c tools/image_check.c
+FUZZ_SOURCES := $(STORE_SOURCES) kernel/printf.c tools/host_shim.c tools/image_check.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_blocks $(BUILD)/fuzz/fuzz_image $(BUILD)/fuzz/fuzz_recovery $(BUILD)/fuzz/fuzz_fields
 
 $(BUILD)/fuzz/fuzz_blocks: tests/fuzz/fuzz_blocks.c $(FUZZ_SOURCES) | $(DEPS_STAMP)

@@ -1,5 +1,5 @@
 /* Sealing and checking on-disk blocks: every check names what is wrong and the values found. */
-#include <kernel/format.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 #include <cairn/abi.h>
 #include "crc32c.h"

@@ -12,7 +12,7 @@
  * Lookup: the object map is a radix tree; leaves hold 169 entries,
  * interior nodes 508 children. A depth-d map covers 169 * 508^d OIDs.
  */
-#include <kernel/format.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 #include "crc32c.h"
 #include "format.h"

@@ -22,7 +22,7 @@
  * makes the caller rewrite the objects of the emptiest used segment, so that
  * two checkpoints later that segment is free again.
  */
-#include <kernel/format.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 #include "crc32c.h"
 #include "format.h"

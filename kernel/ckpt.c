@@ -46,7 +46,7 @@
 #include <kernel/config.h>
 #include <kernel/console.h>
 #include <kernel/foreground.h>
-#include <kernel/format.h>
+#include <kernel/printf.h>
 #include <kernel/heap.h>
 #include <kernel/klog.h>
 #include <kernel/ktest.h>
@@ -56,6 +56,7 @@
 #include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
 

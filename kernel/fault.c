@@ -2,11 +2,12 @@
 #include <stddef.h>
 #include <arch/mmu.h>
 #include <kernel/fault.h>
-#include <kernel/format.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
+#include <kernel/printf.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
+#include <kernel/sched.h>
 #include <kernel/stats.h>
 
 struct space *process_space(struct process *process)

@@ -35,6 +35,7 @@
 #include <kernel/obj/objects.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
+#include <kernel/sched.h>
 #include <kernel/syscall.h>
 
 struct foreground_ref {

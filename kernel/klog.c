@@ -1,8 +1,8 @@
 /* The kernel's own log: formatted, leveled lines written to the console at once. */
 #include <stdarg.h>
 #include <kernel/console.h>
-#include <kernel/format.h>
 #include <kernel/klog.h>
+#include <kernel/printf.h>
 
 enum { LINE_SIZE = 512 };
 

@@ -3,11 +3,11 @@
 #include <cairn/abi.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
-#include <kernel/format.h>
 #include <kernel/heap.h>
 #include <kernel/klog.h>
 #include <kernel/ktest.h>
 #include <kernel/memory.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 #include <checkpoint/crc32c.h>
 

@@ -1,7 +1,7 @@
 /* The command-line option parser: words to typed values, with one warning per bad word. */
 #include <stdint.h>
-#include <kernel/format.h>
 #include <kernel/options.h>
+#include <kernel/printf.h>
 #include <kernel/string.h>
 
 enum { WORD_SIZE = 256 };

@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <arch/platform.h>
 #include <kernel/console.h>
-#include <kernel/format.h>
 #include <kernel/klog.h>
 #include <kernel/panic.h>
+#include <kernel/printf.h>
 #include <kernel/symbols.h>
 
 enum { STACK_TRACE_DEPTH = 32 };

@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <arch/context.h>
 #include <kernel/object.h>
-#include <kernel/sched.h>      /* for the files that schedule through this header (kernel/ckpt.c) */
 
 enum process_state {
     PROCESS_EMBRYO,             /* created, not started */
@@ -33,7 +32,7 @@ struct process {
     struct capability clist[CAIRN_CLIST_SLOTS];
     uint8_t state;                      /* enum process_state */
     uint8_t priority;                   /* 0 .. CAIRN_PRIORITIES-1 */
-    uint8_t block_reason;               /* enum block_reason */
+    uint8_t block_reason;               /* enum block_reason (kernel/sched.h) */
     uint8_t pad;
     uint32_t receive_slot;              /* where a received capability goes */
     uint32_t call_cookie;               /* bumped by each CALL's send phase */

@@ -24,6 +24,7 @@
 #include <kernel/process.h>
 #include <kernel/programs.h>
 #include <kernel/restore.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 
 enum { ROOT_BANK_QUOTA = 1u << 24, RUN_ENTRIES_MAX = CAIRN_CLIST_SLOTS - CAIRN_SLOT_FIRST_FREE };

@@ -28,6 +28,7 @@
 #include <kernel/objstore.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
+#include <kernel/sched.h>
 #include <kernel/syscall.h>
 
 enum { STEP_OIDS = 1024, STEP_DESTROYS = 64 };

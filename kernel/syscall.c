@@ -37,6 +37,7 @@
 #include <kernel/process.h>
 #include <kernel/programs.h>
 #include <kernel/reclaim.h>
+#include <kernel/sched.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
 #include <kernel/syscall.h>

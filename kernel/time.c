@@ -1,7 +1,7 @@
 /* Kernel time: the persistent monotonic clock (the checkpoint's value plus timer ticks since
  * boot) and the wall clock (the real-time clock read at boot plus monotonic time since). */
 #include <arch/platform.h>
-#include <kernel/format.h>
+#include <kernel/printf.h>
 #include <kernel/time.h>
 
 /* Monotonic nanoseconds at the checkpoint this boot resumed (0 on a fresh system). */

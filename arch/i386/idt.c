@@ -1,12 +1,9 @@
 /* Interrupt descriptor table and trap_dispatch: exceptions, device interrupts and the system-call gate. */
 #include <stdint.h>
 #include <arch/cpu.h>
-#include <arch/irq.h>
-#include <arch/pc.h>
 #include <arch/trap.h>
 #include <kernel/klog.h>
 #include <kernel/panic.h>
-#include <kernel/tick.h>
 
 struct idt_entry {
     uint16_t offset_low;
@@ -83,21 +80,6 @@ static void __attribute__((noreturn)) trap_kernel_fault(struct trap_frame *frame
     kprintf("stack trace:\n");
     panic_print_stack_trace_from(frame->eip, frame->ebp);
     kernel_exit(EXIT_PANIC);
-}
-
-void trap_device_interrupt(int irq)
-{
-    if (pic_is_spurious(irq))
-        return;
-    pic_end_of_interrupt(irq);
-    if (irq == IRQ_TIMER) {
-        pit_tick();
-        tick_handle();
-    } else if (irq == IRQ_COM1) {
-        uart_handle_interrupt();
-    } else {
-        irq_dispatch(irq);      /* drivers' lines: the disk's PCI INTx */
-    }
 }
 
 void trap_dispatch(struct trap_frame *frame)

@@ -3,11 +3,11 @@
 #include <arch/context.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
-#include <arch/pc.h>
 #include <arch/trap.h>
 #include <kernel/fault.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/syscall.h>
 

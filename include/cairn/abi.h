@@ -200,7 +200,7 @@ struct cairn_process_info {
     uint32_t oid;               /* low 32 bits of its OID */
     uint8_t state;              /* 0 embryo, 1 ready, 2 running, 3 blocked, 4 stopped by a fault */
     uint8_t priority;
-    uint8_t block_reason;       /* why it waits, when blocked (kernel/process.h's order) */
+    uint8_t block_reason;       /* why it waits, when blocked (kernel/sched.h's order) */
     uint8_t reserved;
     uint32_t pages;             /* Pages mapped in its address space */
     uint32_t restarts;          /* calls it rolled back to wait, since this boot */

@@ -21,6 +21,7 @@
 #include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/syscall.h>
 

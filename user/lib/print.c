@@ -1,6 +1,6 @@
-/* Formatted output: snprintf into buffers and printf to the console, over kernel/format.c. */
+/* Formatted output: snprintf into buffers and printf to the console, over kernel/printf.c. */
 #include <cairn/user.h>
-#include <kernel/format.h>
+#include <kernel/printf.h>
 
 int vsnprintf(char *buffer, size_t size, const char *format, va_list arguments)
 {

@@ -20,7 +20,7 @@ char *strchr(const char *text, int c);
 size_t strlcpy(char *destination, const char *source, size_t size);
 
 /*
- * user/lib/print.c: formatting is kernel/format.c (%d %u %x %s %c %p, widths,
+ * user/lib/print.c: formatting is kernel/printf.c (%d %u %x %s %c %p, widths,
  * l/ll/z). printf writes each call's text with one console write of at most
  * CAIRN_CONSOLE_WRITE_MAX bytes (longer text is cut), so lines from
  * different processes do not interleave mid-line. Returns the length written,

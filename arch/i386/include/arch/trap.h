@@ -37,6 +37,7 @@ void trap_dispatch(struct trap_frame *frame);
 
 /* A trap from user mode (arch/i386/user.c); does not return. */
 void trap_user(struct trap_frame *frame) __attribute__((noreturn));
+/* A device interrupt on 8259 line irq: its end of interrupt, then its handler (arch/i386/pc/irq.c). */
 void trap_device_interrupt(int irq);
 const char *trap_exception_name(uint32_t vector);
 void arch_user_init(void);

@@ -1,4 +1,4 @@
-/* The i386 boot path (arch_boot) and the platform services the portable kernel calls. */
+/* The PC board: its boot path (arch_boot) and the platform services the portable kernel calls. */
 #include <stdint.h>
 #include <arch/cpu.h>
 #include <arch/multiboot.h>

@@ -1,6 +1,6 @@
 /* printf-style formatting into a buffer, shared by the kernel log, user runtime and host tests. */
-#ifndef KERNEL_FORMAT_H
-#define KERNEL_FORMAT_H
+#ifndef KERNEL_PRINTF_H
+#define KERNEL_PRINTF_H
 
 #include <stdarg.h>
 #include <stddef.h>

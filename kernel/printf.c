@@ -1,6 +1,6 @@
 /* printf-style formatting into a bounded buffer; portable, with no dependency beyond the compiler's headers. */
 #include <stdint.h>
-#include <kernel/format.h>
+#include <kernel/printf.h>
 
 /* Output cursor: characters past size-1 are counted but dropped. */
 struct format_output {

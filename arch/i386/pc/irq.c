@@ -1,6 +1,8 @@
-/* The table of driver interrupt handlers, one per 8259 line, and their dispatch. */
+/* Device interrupts by 8259 line: the timer's, COM1's, and the table of handlers drivers attach. */
 #include <arch/irq.h>
 #include <arch/pc.h>
+#include <arch/trap.h>
+#include <kernel/tick.h>
 
 enum { IRQ_CASCADE = 2 };
 
@@ -25,4 +27,19 @@ int irq_dispatch(int irq)
         return 0;
     irq_handlers[irq](irq_contexts[irq]);
     return 1;
+}
+
+void trap_device_interrupt(int irq)
+{
+    if (pic_is_spurious(irq))
+        return;
+    pic_end_of_interrupt(irq);
+    if (irq == IRQ_TIMER) {
+        pit_tick();
+        tick_handle();
+    } else if (irq == IRQ_COM1) {
+        uart_handle_interrupt();
+    } else {
+        irq_dispatch(irq);      /* drivers' lines: the disk's PCI INTx */
+    }
 }

@@ -1,11 +1,11 @@
-/* Host tests of kernel/format.c: format_string and format_print against the C library's vsnprintf. */
+/* Host tests of kernel/printf.c: format_string and format_print against the C library's vsnprintf. */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
-#include <kernel/format.h>
+#include <kernel/printf.h>
 #include "unit.h"
 
 enum { FORMAT_BUFFER_MAX = 512, GUARD_BYTES = 16, FILL_BYTE = 0x5A };
