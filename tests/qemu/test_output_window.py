@@ -50,10 +50,13 @@ def test_program_lines_are_recorded_a_batch_at_a_time(tmp_path, boot):
     """`life` prints a frame of 25 lines at once, all released by one checkpoint. The lines go
     to the console in batches of at most RELEASE_LINES, each followed by a release record
     before the next line: the frame's lines share a record (before issue 15, item 3, each
-    line had one, a disk write each)."""
+    line had one, a disk write each). The cut comes after generation 2's first line, so the
+    first two frames' 50 lines are recorded."""
     text, events = run_with_shim(boot, tmp_path, "run=life:3:100", "life: generation 2,")
-    sizes, ended = batches(events)
-    assert sum(sizes) >= 50 and ended, (sizes, text[-2000:])
+    # The cut follows the text the host waits for, so on a loaded host it can come before the
+    # last batch's record (the output window, docs/abi.md): that batch is not counted.
+    sizes, _ = batches(events)
+    assert sum(sizes) >= 50, (sizes, text[-2000:])
     assert max(sizes) <= RELEASE_LINES and 0 not in sizes[1:], sizes
     assert len(sizes) < sum(sizes) / 4, sizes          # per batch, not per line
     assert "K" in [kind for kind, _ in events]     # the kernel's own lines are told apart
