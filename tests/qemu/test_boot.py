@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from cairn.launcher import SSE42_CPU
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 PROMPT = r"^kernel monitor: each line typed on the console is echoed back$"
 STATUS_SUCCESS, STATUS_TEST_FAILURE, STATUS_PANIC = 0, 1, 3
@@ -77,6 +79,19 @@ def test_ktest_all_passes(boot):
     assert [number for _, number, _ in results] == list(range(1, planned + 1))
     assert [name for ok, _, name in results if not ok] == [], guest.output
     assert re.search(r"^# ktest: %d passed, 0 failed$" % planned, guest.output, re.MULTILINE)
+    assert status == STATUS_SUCCESS, guest.output
+
+
+def test_crc32_instruction_matches_the_tables_in_the_kernel(boot):
+    """On a CPU with SSE4.2 the kernel checksums with the crc32 instruction, and the ktest
+    compares it with the tables over every length and alignment (without SSE4.2, as under
+    the launcher's default model, ktest=all checks the tables alone)."""
+    guest = boot(cmdline="ktest=crc32c_instruction_matches_table", extra=["--cpu", SSE42_CPU])
+    status = guest.wait_exit()
+    assert re.search(r"^checksums: CRC32C with the crc32 instruction \(SSE4\.2\)$",
+                     guest.output, re.M), guest.output
+    assert ktap_results(guest.output) == (1, [(True, 1, "crc32c_instruction_matches_table")])
+    assert "only the tables checked" not in guest.output, guest.output
     assert status == STATUS_SUCCESS, guest.output
 
 
