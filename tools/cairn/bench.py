@@ -87,6 +87,14 @@ def make_image(directory, name, size_mib=64, data_mib=16):
     return image
 
 
+def image_mib_for(working_mib):
+    """An image whose store takes working_mib of changed pages in one checkpoint: a checkpoint
+    takes at most a sixteenth of the log (format_change_limit), and writers wait beyond that,
+    so a smaller image would make the rows measure that wait (as they did on 2026-12-02,
+    from the limit's commit 8ea5260 until this function)."""
+    return max(64, 16 * (working_mib + 2) + 64)
+
+
 def number(value, unit=""):
     return "n/a" if value is None else "%d%s" % (value, unit)
 
@@ -222,7 +230,8 @@ def host_tsc_per_ns():
 
 def slowdown_rows(directory):
     """Rows, and the guest's TSC rate under TCG in cycles per ns (None if not measured)."""
-    image = make_image(directory, "memwrite.img", size_mib=128, data_mib=0)
+    image = make_image(directory, "memwrite.img", size_mib=image_mib_for(MEMWRITE_MIB),
+                       data_mib=0)
     baselines = {}
     for name, extra in (("counted", ["--icount"]), ("timed", [])):
         baselines[name] = [run_memwrite(image, 0, "cow", extra)]
@@ -275,7 +284,7 @@ def run_reclaim(image, extra):
 
 
 def reclaim_rows(directory, tsc_per_ns):
-    image = make_image(directory, "reclaim.img", size_mib=256, data_mib=0)
+    image = make_image(directory, "reclaim.img", size_mib=image_mib_for(RECLAIM_MIB), data_mib=0)
     counted = run_reclaim(image, ["--icount"])
     timed = run_reclaim(image, [])
     label = ("destroying a program with %d MiB of pages (hog exits): its objects reclaimed, "
@@ -332,7 +341,8 @@ def pause_text(timed, raw_write_mib_s, tsc_per_ns):
 
 
 def checkpoint_rows(directory, raw_write_mib_s, tsc_per_ns):
-    image = make_image(directory, "checkpoint.img", size_mib=512, data_mib=0)
+    image = make_image(directory, "checkpoint.img", size_mib=image_mib_for(max(DIRTY_SIZES_MIB)),
+                       data_mib=0)
     rows = []
     for mode in CKPT_MODES:
         for mebibytes in DIRTY_SIZES_MIB:
@@ -648,7 +658,8 @@ def savevm_once(directory, raw_image, mebibytes):
 
 
 def savevm_rows(directory):
-    raw_image = make_image(directory, "savevm.img", size_mib=512, data_mib=0)
+    raw_image = make_image(directory, "savevm.img", size_mib=image_mib_for(max(SAVEVM_SIZES_MIB)),
+                           data_mib=0)
     rows = []
     for mebibytes in SAVEVM_SIZES_MIB:
         try:
