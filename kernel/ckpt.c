@@ -12,7 +12,8 @@
  *   CKPT_WRITE_PAGES     frozen pages: from the copy a write made, else from their frame
  *   CKPT_RELOCATE        what the cleaner moves out of its victim segments, disk to disk
  *   CKPT_WRITE_CONSOLE   program output held at the snapshot (the root record points at it)
- *   CKPT_COMMIT          checkpoint/writer.c's phases: map, flush, root, flush, superblock
+ *   CKPT_COMMIT          checkpoint/writer.c's steps: map, flush, root, flush, superblock,
+ *                        each step announcing how far it got ("durable", "committed")
  *   --> durable: the held output may go; kernel/console.c sends it in bounded batches,
  *       the first at once and the rest between time slices, each batch recorded in a
  *       release record (blocks 2 and 3) as soon as it is at the serial port
@@ -558,7 +559,7 @@ static int ckpt_phase_write_console(void)
     if (offset >= root.console.length) {
         console_held_unpin();
         phase = CKPT_COMMIT;
-        writer.phase = WRITER_MAP;
+        writer_commit_begin(&writer);
         return STORE_OK;
     }
     uint32_t length = root.console.length - offset;
@@ -619,10 +620,11 @@ static void ckpt_release_output(void)
 
 static int ckpt_phase_commit(void)
 {
-    int status = writer_commit_step(&writer, &root);
-    if (status == STORE_OK && writer.phase == WRITER_DURABLE)
+    enum writer_progress progress;
+    int status = writer_commit_step(&writer, &root, &progress);
+    if (progress == WRITER_DURABLE)
         ckpt_release_output();
-    if (status == STORE_OK && writer.phase == WRITER_COMMITTED)
+    if (progress == WRITER_COMMITTED)
         ckpt_finish();
     return status;
 }
