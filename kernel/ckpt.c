@@ -46,6 +46,7 @@
 #include <kernel/stats.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
+#include <kernel/cut.h>
 #include <kernel/foreground.h>
 #include <kernel/format.h>
 #include <kernel/heap.h>
@@ -129,12 +130,6 @@ static struct release_io {
     volatile int busy;                  /* with the device; done() clears it */
     volatile int status;                /* enum block_status, set by done() */
 } record_io, flush_io;
-
-/* cut=WHERE:N, for tests: where to stop, and at which checkpoint holding output. */
-enum cut_point { CUT_NONE, CUT_DURABLE, CUT_LINE, CUT_RECORDED };
-static enum cut_point cut_where;
-static uint32_t cut_at, cut_seen;       /* N; checkpoints holding output committed this boot */
-static int cut_armed;                   /* the checkpoint being released is the Nth */
 
 /* --- change lists ----------------------------------------------------------------------- */
 
@@ -596,26 +591,15 @@ static void ckpt_finish(void)
     sched_wake_frame_waiters();     /* the pages written are clean now: evictable */
 }
 
-/* cut=: the power goes, for a test; QEMU exits with every write made so far in the image. */
-static void ckpt_cut(enum cut_point where)
-{
-    if (!cut_armed || cut_where != where)
-        return;
-    static const char *const names[] = { "", "durable", "line", "recorded" };
-    klog(KLOG_INFO, "cut=%s:%u: stopping here, as a power cut would", names[where], cut_at);
-    platform_exit(EXIT_CUT);
-}
-
 /* The checkpoint is durable: its output may go, the first batch at once (output waits no
  * longer than it must) and the rest between time slices (sched_run). */
 static void ckpt_release_output(void)
 {
-    if (root.console.length)
-        cut_armed = ++cut_seen == cut_at;
-    ckpt_cut(CUT_DURABLE);
+    cut_arm(root.console.length != 0);
+    cut_here(CUT_DURABLE);
     console_release(writer.epoch);
     console_release_step();
-    cut_armed = 0;
+    cut_disarm();
 }
 
 static int ckpt_phase_commit(void)
@@ -877,37 +861,13 @@ static void ckpt_release_record(void)
 {
     if (!release_on)
         return;
-    ckpt_cut(CUT_LINE);
+    cut_here(CUT_LINE);
     if (!ckpt_release_write())
         return;
-    if (cut_armed && cut_where == CUT_RECORDED)
+    if (cut_armed_for(CUT_RECORDED))
         ckpt_release_wait(&record_io);      /* the cut must find it on the disk */
-    ckpt_cut(CUT_RECORDED);
-    cut_armed = 0;          /* only its first batch */
-}
-
-static void ckpt_parse_cut(void)
-{
-    static const char *const names[] = { "durable", "line", "recorded" };
-    if (!config.cut[0])
-        return;
-    const char *colon = strchr(config.cut, ':');
-    for (uint32_t i = 0; colon && i < 3; i++)
-        if (strlen(names[i]) == (size_t)(colon - config.cut) &&
-            memcmp(names[i], config.cut, strlen(names[i])) == 0)
-            cut_where = (enum cut_point)(CUT_DURABLE + i);
-    uint32_t n = 0;
-    const char *digit = colon ? colon + 1 : "";
-    while (*digit >= '0' && *digit <= '9' && n < 100000)
-        n = n * 10 + (uint32_t)(*digit++ - '0');
-    if (cut_where == CUT_NONE || n == 0 || *digit) {
-        klog(KLOG_WARNING, "option 'cut': '%s' is not WHERE:N (WHERE durable, line or "
-             "recorded; N from 1); ignored", config.cut);
-        cut_where = CUT_NONE;
-        return;
-    }
-    cut_at = n;
-    klog(KLOG_INFO, "cut=%s: this boot stops at that point, as a power cut would", config.cut);
+    cut_here(CUT_RECORDED);
+    cut_disarm();           /* only its first batch */
 }
 
 /* Both copies say through: a record from a lost future (a newer checkpoint that turned out
@@ -959,7 +919,7 @@ void ckpt_resume_output(void)
     release_on = ckpt_ready;
     release_copy = newest == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B : CAIRN_DISK_RELEASE_A;
     console_set_recorder(&recorder);
-    ckpt_parse_cut();
+    cut_parse_option();
     uint64_t from = !recorded || released < held->position ? held->position
                   : released > end ? end : released;
     console_set_position(from);
