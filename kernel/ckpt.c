@@ -14,7 +14,7 @@
  *   CKPT_WRITE_CONSOLE   program output held at the snapshot (the root record points at it)
  *   CKPT_COMMIT          checkpoint/writer.c's steps: map, flush, root, flush, superblock,
  *                        each step announcing how far it got ("durable", "committed")
- *   --> durable: the held output may go; kernel/console.c sends it in bounded batches,
+ *   --> durable: the output it holds may go (kernel/output_commit.c), in bounded batches,
  *       the first at once and the rest between time slices, each batch recorded in a
  *       release record (blocks 2 and 3) as soon as it is at the serial port
  *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile, and give
@@ -46,7 +46,6 @@
 #include <kernel/stats.h>
 #include <kernel/config.h>
 #include <kernel/console.h>
-#include <kernel/cut.h>
 #include <kernel/foreground.h>
 #include <kernel/format.h>
 #include <kernel/heap.h>
@@ -55,6 +54,7 @@
 #include <kernel/memory.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
+#include <kernel/output_commit.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
@@ -116,20 +116,6 @@ static uint8_t console_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(4096)
 static uint32_t console_next;           /* the next held-output block to write */
 /* The run-list block the pause is filling (processes beyond the root record's 640). */
 static struct cairn_run_list_block run_list_block __attribute__((aligned(4096)));
-
-/* Release records: which output reached the console (kernel/console.c's recorder). */
-static struct cairn_release_record release_record __attribute__((aligned(4096)));  /* as above */
-static uint32_t release_copy = CAIRN_DISK_RELEASE_A;   /* where the next record goes */
-static int release_on;                  /* records are written: a writable store, no write failed */
-static int release_unflushed;           /* a record was written since the last flush */
-static int release_flush_due;           /* all the output that may go has gone: flush them */
-/* The record write and the flush in flight: the kernel does not wait for them (a release step
- * must stay short), except for the buffer before the next record, and at boot. */
-static struct release_io {
-    struct block_request request;
-    volatile int busy;                  /* with the device; done() clears it */
-    volatile int status;                /* enum block_status, set by done() */
-} record_io, flush_io;
 
 /* --- change lists ----------------------------------------------------------------------- */
 
@@ -591,23 +577,12 @@ static void ckpt_finish(void)
     sched_wake_frame_waiters();     /* the pages written are clean now: evictable */
 }
 
-/* The checkpoint is durable: its output may go, the first batch at once (output waits no
- * longer than it must) and the rest between time slices (sched_run). */
-static void ckpt_release_output(void)
-{
-    cut_arm(root.console.length != 0);
-    cut_here(CUT_DURABLE);
-    console_release(writer.epoch);
-    console_release_step();
-    cut_disarm();
-}
-
 static int ckpt_phase_commit(void)
 {
     enum writer_progress progress;
     int status = writer_commit_step(&writer, &root, &progress);
     if (progress == WRITER_DURABLE)
-        ckpt_release_output();
+        output_commit_release(writer.epoch, root.console.length != 0);
     if (progress == WRITER_COMMITTED)
         ckpt_finish();
     return status;
@@ -682,12 +657,7 @@ static void ckpt_fail(const char *when)
     phase = CKPT_IDLE;
     console_held_unpin();
     sched_finish_syncs(CAIRN_E_NOT_DURABLE, ~0ull);
-    release_on = 0;         /* what is shown from here on is in no checkpoint */
-    if (console_output_commit()) {
-        klog(KLOG_WARNING, "output commit off: no checkpoint can commit the held output now");
-        console_set_output_commit(0);
-        sched_wake_output_waiters();
-    }
+    output_commit_stop();
 }
 
 /* Writes until the checkpoint commits, the next timer tick, or SLICE_BLOCKS blocks. */
@@ -746,201 +716,6 @@ void ckpt_note_free_oid(uint32_t oid, uint32_t version)
         frees_lost = 1;
 }
 
-/* --- release records ---------------------------------------------------------------------- */
-
-/* In interrupt context (or inside submit, for a polled driver). */
-static void ckpt_release_done(struct block_request *request, enum block_status status)
-{
-    struct release_io *io = request->context;
-    io->status = status;
-    io->busy = 0;
-}
-
-/* After a write or flush that failed: records stop, and the log says so once. */
-static void ckpt_release_check(struct release_io *io)
-{
-    if (io->busy || io->status == BLOCK_OK)
-        return;
-    if (io == &record_io)
-        klog(KLOG_ERROR, "release records: writing block %u failed; no more are written, so "
-             "after a power cut output may be shown twice", (uint32_t)io->request.block);
-    else
-        klog(KLOG_ERROR, "release records: flush failed; no more are written, so after a power "
-             "cut output may be shown twice");
-    io->status = BLOCK_OK;
-    release_on = 0;
-}
-
-static void ckpt_release_wait(struct release_io *io)
-{
-    while (io->busy)
-        if (blockdev_wait_idle)
-            blockdev_wait_idle();
-    ckpt_release_check(io);
-}
-
-/* Starts a write of the sealed record to block, or a flush; 0 (records off) when refused. */
-static int ckpt_release_submit(struct release_io *io, enum block_operation operation,
-                               uint32_t block)
-{
-    int write = operation == BLOCK_WRITE;
-    io->request = (struct block_request){ .operation = operation, .block = block,
-                                          .count = write ? 1 : 0,
-                                          .buffer = write ? &release_record : NULL,
-                                          .done = ckpt_release_done, .context = io };
-    io->status = BLOCK_OK;
-    io->busy = 1;
-    int status = objstore->device->submit(objstore->device, &io->request);
-    if (status != BLOCK_OK) {
-        io->busy = 0;
-        io->status = status;
-        ckpt_release_check(io);
-    }
-    return status == BLOCK_OK;
-}
-
-/* From ckpt_maybe, between time slices: failures are reported, and once all the output that
- * may go has gone and its last record is on the disk, a flush makes the records durable. */
-static void ckpt_release_poll(void)
-{
-    ckpt_release_check(&record_io);
-    ckpt_release_check(&flush_io);
-    if (!release_flush_due || record_io.busy || flush_io.busy)
-        return;
-    release_flush_due = 0;
-    if (release_unflushed && release_on) {
-        release_unflushed = 0;
-        ckpt_release_submit(&flush_io, BLOCK_FLUSH, 0);
-    }
-}
-
-/* The console's caught_up: no output waits to go now. */
-static void ckpt_release_caught_up(void)
-{
-    release_flush_due = 1;
-    ckpt_release_poll();
-}
-
-/* Waits for the records written so far to be durable (at boot). */
-static void ckpt_release_flush(void)
-{
-    ckpt_release_wait(&record_io);
-    ckpt_release_wait(&flush_io);
-    if (release_unflushed && release_on && ckpt_release_submit(&flush_io, BLOCK_FLUSH, 0))
-        ckpt_release_wait(&flush_io);
-    release_unflushed = release_flush_due = 0;
-}
-
-/* Made before the batch goes out, so that only starting the write follows it; the buffer is
- * free once the previous record's write is done (long since, as a rule). */
-static void ckpt_release_prepare(uint64_t through)
-{
-    if (release_on)
-        ckpt_release_wait(&record_io);
-    if (!release_on)
-        return;
-    memset(&release_record, 0, sizeof(release_record));
-    release_record.released = through;
-    format_seal_block(&release_record, CAIRN_BLOCK_RELEASE, objstore->super.header.epoch,
-                      release_copy);
-}
-
-/* Starts writing the sealed record to its copy and turns to the other; 0 when refused. */
-static int ckpt_release_write(void)
-{
-    if (!ckpt_release_submit(&record_io, BLOCK_WRITE, release_copy))
-        return 0;
-    release_copy = release_copy == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B
-                                                        : CAIRN_DISK_RELEASE_A;
-    release_unflushed = 1;
-    return 1;
-}
-
-/* The batch is at the serial port: say so on the disk, in the copy not written last. */
-static void ckpt_release_record(void)
-{
-    if (!release_on)
-        return;
-    cut_here(CUT_LINE);
-    if (!ckpt_release_write())
-        return;
-    if (cut_armed_for(CUT_RECORDED))
-        ckpt_release_wait(&record_io);      /* the cut must find it on the disk */
-    cut_here(CUT_RECORDED);
-    cut_disarm();           /* only its first batch */
-}
-
-/* Both copies say through: a record from a lost future (a newer checkpoint that turned out
- * unusable) must not hide output of the timeline going on from here. */
-static void ckpt_release_reset(uint64_t through)
-{
-    for (int i = 0; i < 2 && release_on; i++) {
-        ckpt_release_prepare(through);
-        ckpt_release_write();
-    }
-}
-
-/* Reads the block of held output holding stream position at into console_block; returns
- * how many of its bytes from at on are held output (0: it failed its check). */
-static uint32_t ckpt_held_read(const struct cairn_disk_console *held, uint64_t at, uint64_t end)
-{
-    uint32_t index = (uint32_t)((at - held->position) / CAIRN_DISK_BLOCK_SIZE);
-    uint32_t offset = (uint32_t)((at - held->position) % CAIRN_DISK_BLOCK_SIZE);
-    if (store_read_console(objstore, &objstore->root, index, console_block) != STORE_OK)
-        return 0;
-    uint32_t length = CAIRN_DISK_BLOCK_SIZE - offset;
-    return end - at < length ? (uint32_t)(end - at) : length;
-}
-
-/* Are all the blocks held output [from, end) lies in sound? Says what is lost when not. */
-static int ckpt_held_output_readable(const struct cairn_disk_console *held, uint64_t from,
-                                     uint64_t end)
-{
-    for (uint64_t at = from; at < end;) {
-        uint32_t length = ckpt_held_read(held, at, end);
-        if (!length) {
-            klog(KLOG_ERROR, "output commit: %llu bytes of held output are lost: %s",
-                 (unsigned long long)(end - from), objstore->error);
-            return 0;
-        }
-        at += length;
-    }
-    return 1;
-}
-
-void ckpt_resume_output(void)
-{
-    static const struct console_recorder recorder = { ckpt_release_prepare, ckpt_release_record,
-                                                      ckpt_release_caught_up };
-    const struct cairn_disk_console *held = &objstore->root.console;
-    uint64_t end = held->position + held->length, released = 0;
-    uint32_t newest = CAIRN_DISK_RELEASE_B;
-    int recorded = store_read_released(objstore, &released, &newest) == STORE_OK;
-    release_on = ckpt_ready;
-    release_copy = newest == CAIRN_DISK_RELEASE_A ? CAIRN_DISK_RELEASE_B : CAIRN_DISK_RELEASE_A;
-    console_set_recorder(&recorder);
-    cut_parse_option();
-    uint64_t from = !recorded || released < held->position ? held->position
-                  : released > end ? end : released;
-    console_set_position(from);
-    if (from < end && !ckpt_held_output_readable(held, from, end))
-        console_set_position(end);
-    else if (from < end) {
-        klog(KLOG_INFO, "output commit: %llu bytes of output checkpoint %llu held never reached "
-             "the console; showing them now", (unsigned long long)(end - from),
-             (unsigned long long)objstore->root.header.epoch);
-        for (uint64_t at = from; at < end;) {
-            uint32_t offset = (uint32_t)((at - held->position) % CAIRN_DISK_BLOCK_SIZE);
-            uint32_t length = ckpt_held_read(held, at, end);
-            console_show_stored((const char *)console_block + offset, length);
-            at += length;
-        }
-    }
-    if (recorded && released > end)
-        ckpt_release_reset(end);
-    ckpt_release_flush();
-}
-
 /* --- setup and triggers ---------------------------------------------------------------------- */
 
 void ckpt_init(void)
@@ -981,22 +756,6 @@ void ckpt_init(void)
     ckpt_ready = 1;
     phase = CKPT_LOAD;
     next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
-}
-
-void ckpt_setup_output_commit(void)
-{
-    if (!config.output_commit) {
-        console_set_output_commit(0);
-        klog(KLOG_INFO, "output commit: off (output_commit=off): program output is shown at "
-             "once, before the state that wrote it is durable");
-    } else if (!ckpt_ready) {
-        console_set_output_commit(0);
-        klog(KLOG_INFO, "output commit: off: no checkpoint can be taken, so program output is "
-             "shown at once");
-    } else {
-        klog(KLOG_INFO, "output commit: on: program output is shown once its checkpoint is "
-             "durable (within about %ld ms)", config.ckpt_output_delay);
-    }
 }
 
 int ckpt_enabled(void)
@@ -1051,7 +810,7 @@ void ckpt_maybe(int idle)
 {
     if (!ckpt_ready)
         return;
-    ckpt_release_poll();
+    output_commit_poll();
     if (phase == CKPT_IDLE) {
         if (!ckpt_due())
             return;

@@ -30,13 +30,6 @@ void ckpt_init(void);
  * writer its time (idle: no process is ready, so the writer may use the CPU). */
 void ckpt_maybe(int idle);
 
-/* Turns output commit on or off from the option and whether checkpoints can be taken; logs it. */
-void ckpt_setup_output_commit(void);
-
-/* At boot, after ckpt_setup_output_commit: shows the output the resumed checkpoint held that
- * the release records say never reached the console. */
-void ckpt_resume_output(void);
-
 /* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
 int ckpt_enabled(void);
 /* "" while checkpoints are taken; else why not, in words (for STATS and the log). */
