@@ -746,7 +746,8 @@ int writer_commit_step(struct writer *writer, struct cairn_root_record *root,
 int writer_commit(struct writer *writer, struct cairn_root_record *root)
 {
     enum writer_progress progress = WRITER_MORE;
-    writer_commit_begin(writer);
+    if (writer->next_step == WRITER_APPEND_OBJECTS)
+        writer_commit_begin(writer);    /* else a commit under way goes on */
     while (progress != WRITER_COMMITTED) {
         int status = writer_commit_step(writer, root, &progress);
         if (status != STORE_OK)
