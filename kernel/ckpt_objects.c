@@ -17,7 +17,6 @@
 #include <kernel/heap.h>
 #include <kernel/memory.h>
 #include <kernel/objstore.h>
-#include <kernel/process.h>
 #include <kernel/string.h>
 
 enum { PAGE_FLAGS = 0 };
