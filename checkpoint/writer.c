@@ -6,9 +6,10 @@
  *   writer_run_list_...   the run list: 640 OIDs in the root, the rest in a chain of
  *                         run-list blocks, each pointing back at the one before
  *   writer_commit         1. remaining data blocks, changed map leaves, interior nodes
- *   (or one phase per       2. FLUSH
- *    writer_commit_step)  3. root record            4. FLUSH
- *                         5. the other superblock   6. FLUSH
+ *   (or writer_commit_    2. FLUSH
+ *    begin, then one      3. root record            4. FLUSH
+ *    writer_commit_step   5. the other superblock   6. FLUSH: "durable"
+ *    per step)            7. segment accounting for the next checkpoint: "committed"
  *
  * Nothing the last two committed checkpoints refer to is ever overwritten:
  * blocks go into segments neither of them uses (or the unwritten tail of the
@@ -241,7 +242,7 @@ void writer_begin(struct writer *writer)
     writer->epoch = writer->store->root.header.epoch + 1;
     writer->batch_count = 0;
     writer->blocks_written = 0;
-    writer->phase = WRITER_OBJECTS;
+    writer->next_step = WRITER_APPEND_OBJECTS;
     writer->error[0] = 0;
 }
 
@@ -678,7 +679,7 @@ int writer_block_cleaning(const struct writer *writer, uint32_t block)
            (writer->segment_used[writer_segment_of(writer, block)] & SEGMENT_CLEANING);
 }
 
-static int writer_phase_map(struct writer *writer)
+static int writer_step_map(struct writer *writer)
 {
     uint32_t leaf_count = writer_leaf_count(writer);
     int status = writer_write_leaves(writer, leaf_count);
@@ -690,7 +691,7 @@ static int writer_phase_map(struct writer *writer)
     return status;
 }
 
-static int writer_phase_root(struct writer *writer, struct cairn_root_record *root)
+static int writer_step_root(struct writer *writer, struct cairn_root_record *root)
 {
     root->map_root = writer->map_root;
     root->map_depth = store_map_depth_for(writer->oid_limit);
@@ -698,7 +699,7 @@ static int writer_phase_root(struct writer *writer, struct cairn_root_record *ro
 }
 
 /* The superblock names the new root: from here the new checkpoint is the one in force. */
-static int writer_phase_superblock(struct writer *writer, struct cairn_root_record *root)
+static int writer_step_superblock(struct writer *writer, struct cairn_root_record *root)
 {
     int status = writer_write_superblock(writer, writer->root_pointer);
     if (status == STORE_OK) {
@@ -709,30 +710,46 @@ static int writer_phase_superblock(struct writer *writer, struct cairn_root_reco
     return status;
 }
 
-int writer_commit_step(struct writer *writer, struct cairn_root_record *root)
+void writer_commit_begin(struct writer *writer)
+{
+    writer->next_step = WRITER_WRITE_MAP;
+}
+
+int writer_commit_step(struct writer *writer, struct cairn_root_record *root,
+                       enum writer_progress *progress)
 {
     int status = STORE_OK;
-    switch (writer->phase) {
-    case WRITER_OBJECTS: break;
-    case WRITER_MAP: status = writer_phase_map(writer); break;
+    enum writer_step step = writer->next_step;
+    *progress = WRITER_MORE;
+    switch (step) {
+    case WRITER_APPEND_OBJECTS: return STORE_OK;    /* no commit begun */
+    case WRITER_WRITE_MAP: status = writer_step_map(writer); break;
     case WRITER_FLUSH_DATA: status = writer_flush(writer); break;
-    case WRITER_ROOT: status = writer_phase_root(writer, root); break;
+    case WRITER_WRITE_ROOT: status = writer_step_root(writer, root); break;
     case WRITER_FLUSH_ROOT: status = writer_flush(writer); break;
-    case WRITER_SUPERBLOCK: status = writer_phase_superblock(writer, root); break;
-    case WRITER_DURABLE: writer_shift_segments(writer, writer_leaf_count(writer)); break;
-    case WRITER_COMMITTED: return STORE_OK;
+    case WRITER_WRITE_SUPERBLOCK: status = writer_step_superblock(writer, root); break;
+    case WRITER_SHIFT_SEGMENTS: writer_shift_segments(writer, writer_leaf_count(writer)); break;
     }
-    if (status == STORE_OK)
-        writer->phase++;
-    return status;
+    if (status != STORE_OK)
+        return status;
+    if (step == WRITER_WRITE_SUPERBLOCK)
+        *progress = WRITER_DURABLE;
+    if (step == WRITER_SHIFT_SEGMENTS) {
+        *progress = WRITER_COMMITTED;
+        writer->next_step = WRITER_APPEND_OBJECTS;
+    } else {
+        writer->next_step = step + 1;
+    }
+    return STORE_OK;
 }
 
 int writer_commit(struct writer *writer, struct cairn_root_record *root)
 {
-    if (writer->phase == WRITER_OBJECTS)
-        writer->phase = WRITER_MAP;
-    while (writer->phase != WRITER_COMMITTED) {
-        int status = writer_commit_step(writer, root);
+    enum writer_progress progress = WRITER_MORE;
+    if (writer->next_step == WRITER_APPEND_OBJECTS)
+        writer_commit_begin(writer);    /* else a commit under way goes on */
+    while (progress != WRITER_COMMITTED) {
+        int status = writer_commit_step(writer, root, &progress);
         if (status != STORE_OK)
             return status;
     }

@@ -20,19 +20,27 @@ struct writer_flight {
 };
 
 /*
- * The phases of writing one checkpoint, in order. writer_begin starts
- * WRITER_OBJECTS (the caller appends objects); writer_commit_step runs the
- * phase in `phase` and moves to the next, until WRITER_COMMITTED.
+ * The steps of committing one checkpoint, in order, each named by what it
+ * does. writer_begin opens a checkpoint: the caller appends its objects.
+ * writer_commit_begin ends that; then each writer_commit_step takes the step
+ * in next_step and says how far the commit has come (enum writer_progress).
  */
-enum writer_phase {
-    WRITER_OBJECTS,         /* object blocks are being appended */
-    WRITER_MAP,             /* write the changed map leaves and the interior nodes */
-    WRITER_FLUSH_DATA,      /* flush: every data and map block durable */
-    WRITER_ROOT,            /* write the root record */
-    WRITER_FLUSH_ROOT,      /* flush */
-    WRITER_SUPERBLOCK,      /* write the superblock copy not in use, flush: committed */
-    WRITER_DURABLE,         /* it is durable: segment accounting for the next checkpoint */
-    WRITER_COMMITTED,
+enum writer_step {
+    WRITER_APPEND_OBJECTS,      /* no commit under way: the caller appends object blocks */
+    WRITER_WRITE_MAP,           /* the gathered blocks, changed map leaves, interior nodes */
+    WRITER_FLUSH_DATA,          /* every data and map block durable */
+    WRITER_WRITE_ROOT,          /* the root record */
+    WRITER_FLUSH_ROOT,
+    WRITER_WRITE_SUPERBLOCK,    /* the superblock copy not in use, then a flush */
+    WRITER_SHIFT_SEGMENTS,      /* segment accounting for the next checkpoint */
+};
+
+/* What writer_commit_step announces, so that its caller need not watch the steps. */
+enum writer_progress {
+    WRITER_MORE,                /* steps remain (or the step failed) */
+    WRITER_DURABLE,             /* the superblock naming the new root record is on the disk:
+                                   this checkpoint is the one in force */
+    WRITER_COMMITTED,           /* the commit is over: the writer is ready for the next one */
 };
 
 /*
@@ -71,10 +79,10 @@ struct writer {
     uint32_t batch_first, batch_count;  /* blocks gathered and not yet sent */
     struct writer_flight flight;
     uint32_t blocks_written;            /* by this checkpoint, for statistics */
-    enum writer_phase phase;            /* of the checkpoint being written */
+    enum writer_step next_step;         /* of the checkpoint being committed */
     int load_pass;                      /* enum writer_load_pass: reading the committed maps */
     uint32_t load_leaf;                 /* the next leaf that pass reads */
-    struct cairn_block_pointer map_root, root_pointer;  /* made by WRITER_MAP, WRITER_ROOT */
+    struct cairn_block_pointer map_root, root_pointer;  /* made by WRITER_WRITE_MAP, _ROOT */
     /* Segments: which the last two committed checkpoints use; the rest may be written. */
     uint32_t segment_count;
     uint16_t *segment_live;             /* [segment_count] blocks the newest checkpoint refers to */
@@ -178,15 +186,20 @@ void writer_set_owner(struct writer *writer, uint64_t oid, uint32_t bank, uint32
 /* Is block in a segment the cleaner is emptying (its objects must be written again)? */
 int writer_block_cleaning(const struct writer *writer, uint32_t block);
 
-/* Runs the current commit phase (WRITER_MAP onwards) and moves to the next one. */
-int writer_commit_step(struct writer *writer, struct cairn_root_record *root);
+/* Ends the appending of objects: the next writer_commit_step writes the map. */
+void writer_commit_begin(struct writer *writer);
+
+/* Takes the next step of the commit begun by writer_commit_begin and says in progress how far
+ * the commit has come (WRITER_MORE when the step failed). */
+int writer_commit_step(struct writer *writer, struct cairn_root_record *root,
+                       enum writer_progress *progress);
 
 /*
- * Makes the checkpoint durable, running every remaining phase: writes the gathered blocks and the changed
- * map leaves and interior nodes, flushes, writes the root record (from
- * root, with the map filled in), flushes, then writes the superblock copy
- * the previous checkpoint did not use and flushes again. Only then is the
- * store's committed state updated.
+ * Makes the checkpoint durable, taking every step of its commit: writes the
+ * gathered blocks and the changed map leaves and interior nodes, flushes,
+ * writes the root record (from root, with the map filled in), flushes, then
+ * writes the superblock copy the previous checkpoint did not use and flushes
+ * again. Only then is the store's committed state updated.
  */
 int writer_commit(struct writer *writer, struct cairn_root_record *root);
 

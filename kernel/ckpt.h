@@ -19,7 +19,7 @@ enum ckpt_phase {
     CKPT_WRITE_PAGES,           /* the frozen pages */
     CKPT_RELOCATE,              /* the cleaner's victims, copied block to block */
     CKPT_WRITE_CONSOLE,         /* the program output held at the snapshot */
-    CKPT_COMMIT,                /* the writer's commit phases (checkpoint/writer.h) */
+    CKPT_COMMIT,                /* the steps of the writer's commit (checkpoint/writer.h) */
 };
 
 /* Sets up the writer over the open store; its copy of the object map is read in steps once
@@ -29,13 +29,6 @@ void ckpt_init(void);
 /* Called on every pass of the scheduler: starts a checkpoint when one is due, and gives the
  * writer its time (idle: no process is ready, so the writer may use the CPU). */
 void ckpt_maybe(int idle);
-
-/* Turns output commit on or off from the option and whether checkpoints can be taken; logs it. */
-void ckpt_setup_output_commit(void);
-
-/* At boot, after ckpt_setup_output_commit: shows the output the resumed checkpoint held that
- * the release records say never reached the console. */
-void ckpt_resume_output(void);
 
 /* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
 int ckpt_enabled(void);

@@ -13,12 +13,12 @@
  * output goes out at once.
  *
  * Output a checkpoint holds (written before its snapshot, not yet shown)
- * is part of the checkpoint, and the recorder (kernel/ckpt.c) notes on the
- * disk how far the output that reached the serial port goes. A system
- * resumed from a checkpoint whose output the power cut kept from the port
- * shows what the records do not cover (console_show_stored), so no line is
- * lost between a commit and its release. Stream positions count held
- * program bytes since the image was made.
+ * is part of the checkpoint, and the recorder (kernel/output_commit.c)
+ * notes on the disk how far the output that reached the serial port goes.
+ * A system resumed from a checkpoint whose output the power cut kept from
+ * the port shows what the records do not cover (console_show_stored), so no
+ * line is lost between a commit and its release. Stream positions count
+ * held program bytes since the image was made.
  *
  * Releasing goes in bounded steps, since the kernel cannot be preempted:
  *

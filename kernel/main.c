@@ -13,6 +13,7 @@
 #include <kernel/obj/objects.h>
 #include <kernel/ckpt.h>
 #include <kernel/objstore.h>
+#include <kernel/output_commit.h>
 #include <arch/trap.h>
 #include <kernel/panic.h>
 #include <kernel/programs.h>
@@ -83,9 +84,9 @@ void kernel_main(struct boot_info *info)
         fatal("option 'boot' must be 'disk' or 'modules', not '%s'", config.boot);
     if (config.ktest[0])    /* tests of the store and the checkpoints: no program runs */
         kernel_exit(ktest_run(config.ktest) ? EXIT_TEST_FAILURE : EXIT_SUCCESS_STATUS);
-    ckpt_setup_output_commit();
+    output_commit_setup();
     if (objstore)
-        ckpt_resume_output();
+        output_commit_resume();
     programs_start(info);
     monitor_run();
 }

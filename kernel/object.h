@@ -28,7 +28,7 @@ struct object {
     oid_t oid;
     uint32_t version;
     uint8_t type;               /* enum cairn_type */
-    uint8_t changed;            /* bit n: on change list n (kernel/ckpt.c): 0 and 1 to be
+    uint8_t changed;            /* bit n: on change list n (kernel/ckpt_changes.c): 0, 1 to be
                                    written, 2 written and waiting for the commit */
     uint8_t pad[2];
     oid_t bank;                 /* the bank refunded when the object is destroyed (0: none) */

@@ -70,13 +70,14 @@ struct bank {
  * What the generic code does to an object, by type: one table of these per
  * type, each in its type's file (process_ops in kernel/obj/process.c, ...),
  * indexed by type in kernel/obj/types.c. Creation and destruction go through
- * it (bank_create_object, object_destroy, object_check_destroy),
- * the checkpoint's pause and write-out (ckpt_stage, ckpt_write_small,
- * ckpt_phase_relocate in kernel/ckpt.c) and loading (objstore_load). A type
- * is stored either as an object record (struct cairn_object_record, sealed
- * by the writer: it has from_record) or as one raw block of data (Page,
- * Space node: it has from_block). What a type costs in the store is
- * format_object_units (checkpoint/format.c), shared with the host tools.
+ * it (bank_create_object, object_destroy, object_check_destroy), the
+ * checkpoint's pause and write-out (ckpt_stage in kernel/ckpt.c,
+ * ckpt_write_small and ckpt_relocate in kernel/ckpt_objects.c) and loading
+ * (objstore_load). A type is stored either as an object record (struct
+ * cairn_object_record, sealed by the writer: it has from_record) or as one
+ * raw block of data (Page, Space node: it has from_block). What a type costs
+ * in the store is format_object_units (checkpoint/format.c), shared with the
+ * host tools.
  * Pages stay special on the write path: their own change list and
  * ckpt_write_page, never staged; Processes are all staged at every pause,
  * with the run list.

@@ -79,7 +79,7 @@ def test_bad_map_entry_stops_the_kernel_cleanly(boot, tmp_path, damage, message)
     boot_damaged(boot, tmp_path, damage, "store: .*" + re.escape(message))
 
 
-# In-kernel tests of the checkpoint path that need the store up (kernel/ckpt.c).
+# In-kernel tests of the checkpoint path that need the store up (kernel/ckpt_ktests.c).
 STORE_KTESTS = ["ckpt_page_clean_only_when_committed", "ckpt_failed_write_keeps_pages",
                 "ckpt_moved_block_goes_only_to_its_page"]
 
