@@ -29,9 +29,24 @@ static int store_read_block(struct store *store, uint32_t block, void *buffer)
     }
     if (blockdev_wait(store->device, BLOCK_READ, block, 1, buffer) != BLOCK_OK) {
         format_print(store->error, sizeof(store->error), "I/O error reading block %u", block);
-        return STORE_IO_ERROR;
+        return STORE_READ_ERROR;
     }
     return STORE_OK;
+}
+
+const char *store_status_name(int status)
+{
+    static const char *const names[STORE_STATUS_COUNT] = {
+        [STORE_OK] = "ok",
+        [STORE_READ_ERROR] = "read error",
+        [STORE_NOT_CAIRN] = "not a Cairn image",
+        [STORE_CORRUPT] = "corrupt",
+        [STORE_NOT_FOUND] = "not found",
+        [STORE_WRITE_ERROR] = "write error",
+        [STORE_LOG_FULL] = "log full",
+    };
+    return status >= 0 && status < STORE_STATUS_COUNT && names[status] ? names[status]
+                                                                        : "unknown status";
 }
 
 /* Reads a metadata block through a checked pointer; checks type and CRC. */

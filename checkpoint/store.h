@@ -6,13 +6,20 @@
 #include <cairn/disk_format.h>
 #include "blockdev.h"
 
+/* What the store's and the writer's calls return; store->error or writer->error says more. */
 enum store_status {
     STORE_OK = 0,
-    STORE_IO_ERROR,             /* the device failed a read */
+    STORE_READ_ERROR,           /* the device failed a read */
     STORE_NOT_CAIRN,            /* no Cairn image on the device */
     STORE_CORRUPT,              /* a check failed: checksum, type, bounds, version */
     STORE_NOT_FOUND,            /* an OID the map does not describe */
+    STORE_WRITE_ERROR,          /* the device failed a write or a flush (the writer) */
+    STORE_LOG_FULL,             /* no segment is free to write into (the writer) */
+    STORE_STATUS_COUNT
 };
+
+/* The name of a status in words ("log full"); "unknown status" for a value outside the enum. */
+const char *store_status_name(int status);
 
 enum { STORE_MESSAGE_SIZE = 200 };
 

@@ -134,9 +134,10 @@ static int writer_load_leaf(struct writer *writer, uint32_t leaf, uint8_t bit)
     for (uint64_t oid = first ? first : 1; oid < first + CAIRN_MAP_LEAF_ENTRIES && oid < limit;
          oid++) {
         struct cairn_map_entry entry;
-        if (store_lookup(store, oid, &entry) != STORE_OK) {
+        int status = store_lookup(store, oid, &entry);
+        if (status != STORE_OK) {
             strlcpy(writer->error, store->error, sizeof(writer->error));
-            return STORE_CORRUPT;
+            return status;
         }
         if (bit == SEGMENT_NEWEST)
             *writer_entry(writer, oid) = entry;
@@ -175,11 +176,10 @@ static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
         writer_mark(writer, root->console.blocks[i].block, bit, 0);
     struct writer_mark_request request = { writer, bit };
     struct store_run_list_visitor visitor = { NULL, writer_mark_chain_block, &request };
-    if (store_visit_run_list(store, root, &visitor) != STORE_OK) {
+    int status = store_visit_run_list(store, root, &visitor);
+    if (status != STORE_OK)
         strlcpy(writer->error, store->error, sizeof(writer->error));
-        return STORE_CORRUPT;
-    }
-    return STORE_OK;
+    return status;
 }
 
 static void writer_forget_map_cache(struct store *store)
@@ -246,10 +246,11 @@ void writer_begin(struct writer *writer)
     writer->error[0] = 0;
 }
 
+/* A write or a flush the device failed: what and where, in writer->error. */
 static int writer_fail(struct writer *writer, const char *what, uint32_t block)
 {
     format_print(writer->error, sizeof(writer->error), "%s (block %u)", what, block);
-    return STORE_IO_ERROR;
+    return STORE_WRITE_ERROR;
 }
 
 static uint8_t *writer_batch_buffer(struct writer *writer)
@@ -284,8 +285,9 @@ static int writer_send_batch(struct writer *writer)
 {
     if (!writer->batch_count)
         return STORE_OK;
-    if (writer_wait_flight(writer) != STORE_OK)
-        return STORE_IO_ERROR;
+    int status = writer_wait_flight(writer);
+    if (status != STORE_OK)
+        return status;
     struct writer_flight *flight = &writer->flight;
     flight->request = (struct block_request){
         .operation = BLOCK_WRITE, .block = writer->batch_first, .count = writer->batch_count,
@@ -305,12 +307,13 @@ static int writer_send_batch(struct writer *writer)
 /* Everything gathered so far is on the disk (not yet flushed). */
 static int writer_drain(struct writer *writer)
 {
-    if (writer_send_batch(writer) != STORE_OK)
-        return STORE_IO_ERROR;
+    int status = writer_send_batch(writer);
+    if (status != STORE_OK)
+        return status;
     return writer_wait_flight(writer);
 }
 
-/* Moves log_head to the start of the next free segment; 0 when there is none. */
+/* Moves log_head to the start of the next free segment; STORE_LOG_FULL when there is none. */
 static int writer_next_segment(struct writer *writer)
 {
     uint32_t current = writer->log_head >= writer_log_end(writer)
@@ -319,47 +322,55 @@ static int writer_next_segment(struct writer *writer)
         uint32_t segment = (current + step) % writer->segment_count;
         if (writer_segment_free(writer, segment)) {
             writer->log_head = writer_segment_start(writer, segment);
-            return 1;
+            return STORE_OK;
         }
     }
     format_print(writer->error, sizeof(writer->error),
                  "the log is full: live data and the last two checkpoints fill all %u segments",
                  writer->segment_count);
-    return 0;
+    return STORE_LOG_FULL;
 }
 
 /*
  * Makes log_head a block that may be written (moving to a free segment when
- * the open one is full or not writable) and returns it; 0 when the log is
- * full. Blocks that carry their own number are sealed with this number.
+ * the open one is full or not writable) and puts it in *next; STORE_LOG_FULL
+ * when no segment is free, STORE_WRITE_ERROR when the batch sent before
+ * moving failed. Blocks that carry their own number are sealed with *next.
  */
-static uint32_t writer_next_block(struct writer *writer)
+static int writer_next_block(struct writer *writer, uint32_t *next)
 {
     int segment_end = writer->log_head >= writer_log_end(writer) ||
                       (writer->log_head - writer->store->super.log_start) %
                           writer->store->super.segment_blocks == 0;
     if (segment_end && (writer->log_head >= writer_log_end(writer) ||
                         !writer_segment_free(writer, writer_segment_of(writer, writer->log_head)))) {
-        if (writer_send_batch(writer) != STORE_OK || !writer_next_segment(writer))
-            return 0;
+        int status = writer_send_batch(writer);
+        if (status == STORE_OK)
+            status = writer_next_segment(writer);
+        if (status != STORE_OK)
+            return status;
     }
-    return writer->log_head;
+    *next = writer->log_head;
+    return STORE_OK;
 }
 
-/* Appends a block at log_head (gathering it); returns its number, or 0 when the log is full. */
-static uint32_t writer_append(struct writer *writer, const void *block)
+/* Appends a block at log_head (gathering it) and puts its number in *number; the statuses of
+ * writer_next_block. */
+static int writer_append(struct writer *writer, const void *block, uint32_t *number)
 {
-    if (!writer_next_block(writer))
-        return 0;
-    if (writer->batch_count == WRITER_BATCH_BLOCKS && writer_send_batch(writer) != STORE_OK)
-        return 0;
+    int status = writer_next_block(writer, number);
+    if (status == STORE_OK && writer->batch_count == WRITER_BATCH_BLOCKS)
+        status = writer_send_batch(writer);
+    if (status != STORE_OK)
+        return status;
     if (writer->batch_count == 0)
         writer->batch_first = writer->log_head;
     writer->segment_used[writer_segment_of(writer, writer->log_head)] |= SEGMENT_WRITING;
     memcpy(writer_batch_buffer(writer) + writer->batch_count * CAIRN_DISK_BLOCK_SIZE, block,
            CAIRN_DISK_BLOCK_SIZE);
     writer->batch_count++;
-    return writer->log_head++;
+    writer->log_head++;
+    return STORE_OK;
 }
 
 static void writer_set_entry(struct writer *writer, uint64_t oid, struct cairn_map_entry entry)
@@ -373,29 +384,31 @@ static void writer_set_entry(struct writer *writer, uint64_t oid, struct cairn_m
 int writer_put_block(struct writer *writer, const void *block, struct cairn_block_pointer *pointer)
 {
     uint32_t crc = crc32c(block, CAIRN_DISK_BLOCK_SIZE);
-    uint32_t number = writer_append(writer, block);
-    if (!number)
-        return STORE_IO_ERROR;
-    *pointer = (struct cairn_block_pointer){ number, crc };
-    return STORE_OK;
+    uint32_t number;
+    int status = writer_append(writer, block, &number);
+    if (status == STORE_OK)
+        *pointer = (struct cairn_block_pointer){ number, crc };
+    return status;
 }
 
 int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type,
-                      uint8_t flags, void *block, int is_record)
+                      uint8_t flags, void *block, enum writer_block_kind kind)
 {
     if (oid == 0 || oid >= writer->capacity) {
         format_print(writer->error, sizeof(writer->error), "OID %llu beyond the writer's map",
                      (unsigned long long)oid);
         return STORE_CORRUPT;
     }
-    uint32_t next = writer_next_block(writer);
-    if (!next)
-        return STORE_IO_ERROR;
-    if (is_record)
+    uint32_t next;
+    int status = writer_next_block(writer, &next);
+    if (status != STORE_OK)
+        return status;
+    if (kind == WRITER_OBJECT_RECORD)
         format_seal_block(block, CAIRN_BLOCK_OBJECT, writer->epoch, next);
     struct cairn_block_pointer written;
-    if (writer_put_block(writer, block, &written) != STORE_OK)
-        return STORE_IO_ERROR;
+    status = writer_put_block(writer, block, &written);
+    if (status != STORE_OK)
+        return status;
     writer_set_entry(writer, oid, (struct cairn_map_entry){ .block = written.block,
                      .crc32c = written.crc32c, .version = version, .type = type, .flags = flags });
     return STORE_OK;
@@ -420,9 +433,10 @@ void writer_set_owner(struct writer *writer, uint64_t oid, uint32_t bank, uint32
 int writer_put_metadata(struct writer *writer, void *block, uint32_t type,
                         struct cairn_block_pointer *pointer)
 {
-    uint32_t next = writer_next_block(writer);
-    if (!next)
-        return STORE_IO_ERROR;
+    uint32_t next;
+    int status = writer_next_block(writer, &next);
+    if (status != STORE_OK)
+        return status;
     format_seal_block(block, type, writer->epoch, next);
     return writer_put_block(writer, block, pointer);
 }
@@ -470,16 +484,6 @@ int writer_run_list_end(struct writer *writer, struct cairn_root_record *root,
     return block->count ? writer_run_list_write(writer, root, block) : STORE_OK;
 }
 
-/* Writes one sealed map block; returns its pointer (block 0 when the log is full). */
-static struct cairn_block_pointer writer_map_block(struct writer *writer, void *block,
-                                                   uint32_t type)
-{
-    struct cairn_block_pointer written = { 0, 0 };
-    if (writer_put_metadata(writer, block, type, &written) != STORE_OK)
-        return (struct cairn_block_pointer){ 0, 0 };
-    return written;
-}
-
 static int writer_write_leaves(struct writer *writer, uint32_t leaf_count)
 {
     static struct cairn_map_leaf leaf;
@@ -493,9 +497,9 @@ static int writer_write_leaves(struct writer *writer, uint32_t leaf_count)
             if (oid < writer->oid_limit)
                 leaf.entries[i] = kept->entries[i];
         }
-        kept->block = writer_map_block(writer, &leaf, CAIRN_BLOCK_MAP_LEAF);
-        if (!kept->block.block)
-            return STORE_IO_ERROR;
+        int status = writer_put_metadata(writer, &leaf, CAIRN_BLOCK_MAP_LEAF, &kept->block);
+        if (status != STORE_OK)
+            return status;
         kept->changed = 0;
     }
     return STORE_OK;
@@ -528,9 +532,10 @@ static int writer_write_interior(struct writer *writer, uint32_t count, uint32_t
                                  p * CAIRN_MAP_INTERIOR_CHILDREN + c < count; c++)
                 node.children[c] = writer_child(writer, level, d,
                                                 p * CAIRN_MAP_INTERIOR_CHILDREN + c);
-            level[d & 1][p] = writer_map_block(writer, &node, CAIRN_BLOCK_MAP_INTERIOR);
-            if (!level[d & 1][p].block)
-                return STORE_IO_ERROR;
+            int status = writer_put_metadata(writer, &node, CAIRN_BLOCK_MAP_INTERIOR,
+                                             &level[d & 1][p]);
+            if (status != STORE_OK)
+                return status;
         }
         count = parents;
     }
@@ -540,8 +545,9 @@ static int writer_write_interior(struct writer *writer, uint32_t count, uint32_t
 
 static int writer_flush(struct writer *writer)
 {
-    if (writer_wait_flight(writer) != STORE_OK)     /* a flush covers completed writes only */
-        return STORE_IO_ERROR;
+    int status = writer_wait_flight(writer);    /* a flush covers completed writes only */
+    if (status != STORE_OK)
+        return status;
     if (blockdev_wait(writer->store->device, BLOCK_FLUSH, 0, 0, NULL) != BLOCK_OK)
         return writer_fail(writer, "flush failed", 0);
     return STORE_OK;
@@ -550,15 +556,17 @@ static int writer_flush(struct writer *writer)
 static int writer_write_root(struct writer *writer, struct cairn_root_record *root,
                              struct cairn_block_pointer *pointer)
 {
-    uint32_t next = writer_next_block(writer);
-    if (!next)
-        return STORE_IO_ERROR;
+    uint32_t next, appended;
+    int status = writer_next_block(writer, &next);
+    if (status != STORE_OK)
+        return status;
     root->oid_limit = writer->oid_limit;
     root->log_head = next + 1;
     format_seal_block(root, CAIRN_BLOCK_ROOT, writer->epoch, next);
     *pointer = (struct cairn_block_pointer){ next, crc32c(root, CAIRN_DISK_BLOCK_SIZE) };
-    if (!writer_append(writer, root))
-        return STORE_IO_ERROR;
+    status = writer_append(writer, root, &appended);
+    if (status != STORE_OK)
+        return status;
     return writer_drain(writer);
 }
 

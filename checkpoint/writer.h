@@ -149,9 +149,13 @@ uint32_t writer_log_room(const struct writer *writer);
 /* Starts checkpoint epoch (the committed one + 1). */
 void writer_begin(struct writer *writer);
 
-/* Appends one object's block; is_record: an object record to seal first. Updates its map entry. */
+/* What writer_put_object appends: a block as it is (a Page, a Space node), or an object
+ * record (a Process, an Endpoint, a Bank), which it seals first. */
+enum writer_block_kind { WRITER_RAW_BLOCK, WRITER_OBJECT_RECORD };
+
+/* Appends one object's block and updates its map entry. */
 int writer_put_object(struct writer *writer, uint64_t oid, uint32_t version, uint8_t type,
-                      uint8_t flags, void *block, int is_record);
+                      uint8_t flags, void *block, enum writer_block_kind kind);
 
 /* Appends a block no map entry names (held console output): the root record of this checkpoint
  * points at it, so it lives as long as that root record does. */

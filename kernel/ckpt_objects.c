@@ -43,7 +43,7 @@ int ckpt_write_small(const struct object *header, uint8_t flags, const void *dat
     const struct object_ops *ops = object_type_ops(header->type);
     if (!object_type_is_record(header->type)) {
         status = writer_put_object(&ckpt.writer, header->oid, header->version, header->type,
-                                   flags, (void *)data, 0);
+                                   flags, (void *)data, WRITER_RAW_BLOCK);
     } else {
         memset(record, 0, sizeof(*record));
         record->oid = header->oid;
@@ -54,7 +54,7 @@ int ckpt_write_small(const struct object *header, uint8_t flags, const void *dat
         if (ops->to_record)
             ops->to_record(data, record);
         status = writer_put_object(&ckpt.writer, header->oid, header->version, header->type, 0,
-                                   record, 1);
+                                   record, WRITER_OBJECT_RECORD);
     }
     if (status == STORE_OK)
         ckpt_write_owner(header);
@@ -83,7 +83,8 @@ int ckpt_write_page(struct page *page)
         ckpt_write_owner(object);
     } else {
         status = writer_put_object(&ckpt.writer, object->oid, object->version, CAIRN_TYPE_PAGE,
-                                   PAGE_FLAGS, memory_physical_to_pointer(source), 0);
+                                   PAGE_FLAGS, memory_physical_to_pointer(source),
+                                   WRITER_RAW_BLOCK);
         if (status != STORE_OK)
             return status;
         ckpt_write_owner(object);
@@ -116,12 +117,14 @@ int ckpt_relocate(uint32_t oid)
     struct cairn_map_entry entry = *writer_entry(&ckpt.writer, oid);
     if (!entry.block || !writer_block_cleaning(&ckpt.writer, entry.block))
         return STORE_OK;
-    if (store_read_entry(objstore, oid, &entry, ckpt.relocation_block) != STORE_OK) {
+    int status = store_read_entry(objstore, oid, &entry, ckpt.relocation_block);
+    if (status != STORE_OK) {
         strlcpy(ckpt.writer.error, objstore->error, sizeof(ckpt.writer.error));
-        return STORE_CORRUPT;
+        return status;
     }
-    int status = writer_put_object(&ckpt.writer, oid, entry.version, entry.type, entry.flags,
-                                   ckpt.relocation_block, object_type_is_record(entry.type));
+    status = writer_put_object(&ckpt.writer, oid, entry.version, entry.type, entry.flags,
+                               ckpt.relocation_block, object_type_is_record(entry.type)
+                                                      ? WRITER_OBJECT_RECORD : WRITER_RAW_BLOCK);
     if (status == STORE_OK)
         writer_set_owner(&ckpt.writer, oid, entry.bank, entry.bank_version);
     if (status == STORE_OK && entry.type == CAIRN_TYPE_PAGE)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "unit.h"
+#include "checkpoint/store.h"
 
 static struct unit_test *unit_first;
 static struct unit_test **unit_last = &unit_first;
@@ -35,6 +36,13 @@ int unit_check_int_equal(long long actual, long long expected, const char *actua
 {
     return unit_check(actual == expected, file, line, "expected %s == %s, got %lld, want %lld",
                       actual_text, expected_text, actual, expected);
+}
+
+int unit_check_store_status(int actual, int expected, const char *actual_text, const char *file,
+                            int line)
+{
+    return unit_check(actual == expected, file, line, "expected %s to be %s, got %s",
+                      actual_text, store_status_name(expected), store_status_name(actual));
 }
 
 int unit_check_string_equal(const char *actual, const char *expected, const char *actual_text,

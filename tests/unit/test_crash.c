@@ -290,8 +290,8 @@ static int banks_write(void)
         record.bank_used = b->used;
         record.bank_objects = b->objects;
         record.bank_depth = b->depth;
-        if (writer_put_object(&writer, bank, b->version, CAIRN_TYPE_BANK, 0, &record, 1) !=
-            STORE_OK)
+        if (writer_put_object(&writer, bank, b->version, CAIRN_TYPE_BANK, 0, &record,
+                              WRITER_OBJECT_RECORD) != STORE_OK)
             return 0;
         writer_set_owner(&writer, bank, (uint32_t)record.bank, record.bank_version);
         banks[bank].dirty = 0;
@@ -331,12 +331,12 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
         if (change || (relocated[oid] && current[oid])) {
             object_block(block_buffer, oid, current[oid]);
             int status = writer_put_object(&writer, oid, current[oid], CAIRN_TYPE_PAGE, 0,
-                                           block_buffer, 0);
+                                           block_buffer, WRITER_RAW_BLOCK);
             if (status == STORE_OK)
                 writer_set_owner(&writer, oid, owner_of[oid], banks[owner_of[oid]].version);
             if (status != STORE_OK) {
-                printf("    epoch %u: %s (free segments %u)\n", epoch, writer.error,
-                       writer_free_segments(&writer));
+                printf("    epoch %u: %s: %s (free segments %u)\n", epoch,
+                       store_status_name(status), writer.error, writer_free_segments(&writer));
                 for (uint32_t s = 0; s < SEGMENTS; s++)
                     printf(" %u:%u/%u", s, writer.segment_used[s], writer.segment_live[s]);
                 printf("\n");
@@ -363,12 +363,13 @@ static int workload_checkpoint(uint32_t epoch, unsigned *seed)
             return 0;
         }
     }
-    if (writer_commit(&writer, &root) != STORE_OK) {
+    int status = writer_commit(&writer, &root);
+    if (status != STORE_OK) {
         uint32_t live = 0, counted = 0;
         for (uint32_t oid = 1; oid <= OBJECTS; oid++)
             live += current[oid] != 0;
-        printf("    epoch %u: %s (free segments %u, %u objects live)\n", epoch, writer.error,
-               writer_free_segments(&writer), live);
+        printf("    epoch %u: %s: %s (free segments %u, %u objects live)\n", epoch,
+               store_status_name(status), writer.error, writer_free_segments(&writer), live);
         for (uint32_t s = 0; s < SEGMENTS; s++) {
             printf(" %u:%u/%u", s, writer.segment_used[s], writer.segment_live[s]);
             counted += writer.segment_live[s];

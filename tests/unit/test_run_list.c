@@ -6,6 +6,9 @@
  * A checkpoint of N processes is written over a RAM device: a fresh image
  * (empty map, epoch 1), N Process entries (OIDs 1..N, no data: the chain
  * is what is tested), the run list, then a full commit.
+ *
+ * The same image and writer also show the statuses the store and the writer
+ * return for each kind of trouble: a full log, a failed write, a failed read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +25,17 @@ enum {
 };
 
 static uint8_t *disk;                   /* DEVICE_BLOCKS blocks */
+static int failing = -1;                /* requests of this enum block_operation fail (-1: none) */
 
 static int ram_submit(struct block_device *device, struct block_request *request)
 {
     (void)device;
     uint8_t *at = disk + request->block * CAIRN_DISK_BLOCK_SIZE;
     size_t bytes = (size_t)request->count * CAIRN_DISK_BLOCK_SIZE;
+    if ((int)request->operation == failing) {
+        request->done(request, BLOCK_ERROR);
+        return BLOCK_OK;
+    }
     if (request->operation == BLOCK_WRITE)
         memcpy(at, request->buffer, bytes);
     else if (request->operation == BLOCK_READ)
@@ -340,4 +348,71 @@ UNIT_TEST(oid_sort_finds_duplicates)
     format_sort_oids(distinct, 3);
     UNIT_EXPECT_INT_EQ(format_find_duplicate_oid(distinct, 3), 0);
     format_sort_oids(NULL, 0);
+}
+
+/* --- the statuses of trouble ------------------------------------------------------------- */
+
+/* A fresh image, opened, its map loaded into a fresh writer, and a checkpoint begun. */
+static int writer_ready(void)
+{
+    failing = -1;
+    image_fresh();
+    if (store_open(&store, &ram) != STORE_OK)
+        return 0;
+    writer_setup();
+    if (writer_load_map(&writer) != STORE_OK)
+        return 0;
+    writer_begin(&writer);
+    return 1;
+}
+
+static uint8_t object_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
+
+/* Until 2026-12-02 a full log was STORE_IO_ERROR, which store.h defines as a failed read. */
+UNIT_TEST(writer_says_the_log_is_full)
+{
+    UNIT_ASSERT(writer_ready());
+    int status = STORE_OK;
+    for (uint32_t oid = 1; oid <= SEGMENTS * SEGMENT_BLOCKS && status == STORE_OK; oid++)
+        status = writer_put_object(&writer, oid, 1, CAIRN_TYPE_PAGE, 0, object_block,
+                                   WRITER_RAW_BLOCK);
+    UNIT_EXPECT_STORE_STATUS(status, STORE_LOG_FULL);
+    UNIT_EXPECT(strstr(writer.error, "the log is full") != NULL);
+}
+
+UNIT_TEST(writer_says_a_write_failed)
+{
+    UNIT_ASSERT(writer_ready());
+    failing = BLOCK_WRITE;
+    UNIT_EXPECT_STORE_STATUS(writer_put_object(&writer, 1, 1, CAIRN_TYPE_PAGE, 0, object_block,
+                                               WRITER_RAW_BLOCK), STORE_OK);    /* gathered */
+    root = store.root;
+    UNIT_EXPECT_STORE_STATUS(writer_commit(&writer, &root), STORE_WRITE_ERROR);
+    UNIT_EXPECT(strstr(writer.error, "write failed") != NULL);
+    failing = BLOCK_FLUSH;
+    writer_begin(&writer);
+    UNIT_EXPECT_STORE_STATUS(writer_commit(&writer, &root), STORE_WRITE_ERROR);
+    UNIT_EXPECT(strstr(writer.error, "flush failed") != NULL);
+}
+
+UNIT_TEST(store_says_a_read_failed)
+{
+    UNIT_ASSERT(writer_ready());
+    failing = BLOCK_READ;
+    struct cairn_root_record read_root;
+    UNIT_EXPECT_STORE_STATUS(store_read_root_at(&store, store.super.root.block, &read_root),
+                             STORE_READ_ERROR);
+    failing = -1;
+}
+
+UNIT_TEST(store_statuses_have_distinct_names)
+{
+    for (int status = 0; status < STORE_STATUS_COUNT; status++) {
+        UNIT_EXPECT(strcmp(store_status_name(status), "unknown status") != 0);
+        for (int other = 0; other < status; other++)
+            UNIT_EXPECT(strcmp(store_status_name(status), store_status_name(other)) != 0);
+    }
+    UNIT_EXPECT_STR_EQ(store_status_name(STORE_LOG_FULL), "log full");
+    UNIT_EXPECT_STR_EQ(store_status_name(STORE_STATUS_COUNT), "unknown status");
+    UNIT_EXPECT_STR_EQ(store_status_name(-1), "unknown status");
 }

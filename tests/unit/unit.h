@@ -37,6 +37,8 @@ int unit_check(int passed, const char *file, int line, const char *format, ...)
     __attribute__((format(printf, 4, 5)));
 int unit_check_int_equal(long long actual, long long expected, const char *actual_text,
                          const char *expected_text, const char *file, int line);
+int unit_check_store_status(int actual, int expected, const char *actual_text, const char *file,
+                            int line);
 int unit_check_string_equal(const char *actual, const char *expected, const char *actual_text,
                             const char *expected_text, const char *file, int line);
 
@@ -45,6 +47,9 @@ int unit_check_string_equal(const char *actual, const char *expected, const char
 #define UNIT_EXPECT_INT_EQ(actual, expected)                                              \
     unit_check_int_equal((long long)(actual), (long long)(expected), #actual, #expected, \
                          __FILE__, __LINE__)
+/* Compares two enum store_status values and names both when they differ. */
+#define UNIT_EXPECT_STORE_STATUS(actual, expected) \
+    unit_check_store_status((actual), (expected), #actual, __FILE__, __LINE__)
 #define UNIT_EXPECT_STR_EQ(actual, expected) \
     unit_check_string_equal((actual), (expected), #actual, #expected, __FILE__, __LINE__)
 
