@@ -203,7 +203,7 @@ static int capability_call_destroy(struct process *process)
     return status;
 }
 
-int clist_invoke(struct process *caller, uint32_t call)
+syscall_result_t clist_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
     case CAIRN_CAP_COPY: return capability_call_copy(caller);

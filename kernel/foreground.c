@@ -192,7 +192,7 @@ static int foreground_call_wait(struct process *caller)
     return status;
 }
 
-int foreground_invoke(struct process *caller, uint32_t call)
+syscall_result_t foreground_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
     case CAIRN_CONSOLE_FOREGROUND: return foreground_call_set(caller);

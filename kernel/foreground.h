@@ -3,6 +3,7 @@
 #define KERNEL_FOREGROUND_H
 
 #include <stdint.h>
+#include <kernel/syscall.h>
 
 struct process;
 struct cairn_disk_foreground;
@@ -19,6 +20,6 @@ void foreground_to_disk(struct cairn_disk_foreground *stored);
 void foreground_from_disk(const struct cairn_disk_foreground *stored);
 
 /* CONSOLE_FOREGROUND and CONSOLE_WAIT. */
-int foreground_invoke(struct process *caller, uint32_t call);
+syscall_result_t foreground_invoke(struct process *caller, uint32_t call);
 
 #endif

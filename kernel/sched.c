@@ -159,7 +159,7 @@ void sched_wake(struct process *process)
     sched_make_ready(process);
 }
 
-void sched_finish_call(struct process *process, uint32_t status)
+void sched_finish_call(struct process *process, enum cairn_status status)
 {
     if (process == process_current) {
         context_set(&process->context, REGISTER_STATUS, status);
@@ -220,7 +220,7 @@ int sched_sync_waiting(void)
     return sync_waiters.head != NULL;
 }
 
-void sched_finish_syncs(uint32_t status, uint64_t epoch)
+void sched_finish_syncs(enum cairn_status status, uint64_t epoch)
 {
     for (struct process *p = sync_waiters.head, *next; p; p = next) {
         next = p->queue_next;

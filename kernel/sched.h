@@ -3,6 +3,7 @@
 #define KERNEL_SCHED_H
 
 #include <stdint.h>
+#include <cairn/abi.h>
 
 struct process;
 
@@ -34,14 +35,14 @@ void sched_unqueue(struct process *process);
 /* Wakes a blocked process so that it re-executes its call. */
 void sched_wake(struct process *process);
 /* Completes a blocked process's call with status (its results already set) and readies it. */
-void sched_finish_call(struct process *process, uint32_t status);
+void sched_finish_call(struct process *process, enum cairn_status status);
 void sched_yield_current(void);
 /* Wakes every process waiting for a frame. */
 void sched_wake_frame_waiters(void);
 /* SYNC: is anyone waiting, and completing them all once a checkpoint committed (or failed). */
 int sched_sync_waiting(void);
 /* Completes the SYNC callers that wait for checkpoint epoch or an earlier one. */
-void sched_finish_syncs(uint32_t status, uint64_t epoch);
+void sched_finish_syncs(enum cairn_status status, uint64_t epoch);
 /* Is any process waiting for a frame? */
 int sched_frame_waiting(void);
 /* Wakes the writers waiting for room in the held output (it was released). */

@@ -43,7 +43,7 @@
 #include <kernel/syscall.h>
 #include <kernel/time.h>
 
-typedef int (*syscall_handler_t)(struct process *process);
+typedef syscall_result_t (*syscall_handler_t)(struct process *process);
 
 uint32_t syscall_argument(struct process *process, int index)
 {
@@ -59,7 +59,7 @@ int syscall_argument_object(struct process *process, int index, enum cairn_type 
     return capability_resolve(cap, type, rights, object);
 }
 
-int syscall_wait(struct process *process, enum block_reason reason)
+syscall_result_t syscall_wait(struct process *process, enum block_reason reason)
 {
     sched_block_call(process, reason);
     return SYSCALL_WAITING;
@@ -67,39 +67,39 @@ int syscall_wait(struct process *process, enum block_reason reason)
 
 /* Calls on one object type go to that type's single entry point (kernel/obj/), the c-list's
  * to kernel/clist.c, the console's foreground to kernel/foreground.c. */
-static int call_endpoint(struct process *process)
+static syscall_result_t call_endpoint(struct process *process)
 {
     return endpoint_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
-static int call_bank(struct process *process)
+static syscall_result_t call_bank(struct process *process)
 {
     return bank_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
-static int call_space(struct process *process)
+static syscall_result_t call_space(struct process *process)
 {
     return space_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
-static int call_process(struct process *process)
+static syscall_result_t call_process(struct process *process)
 {
     return process_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
-static int call_clist(struct process *process)
+static syscall_result_t call_clist(struct process *process)
 {
     return clist_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
-static int call_foreground(struct process *process)
+static syscall_result_t call_foreground(struct process *process)
 {
     return foreground_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
 /* SYNC: only waits (at the trap) for the next checkpoint; ckpt completes the call once that
  * commits (sched_finish_syncs). */
-static int call_sync(struct process *process)
+static syscall_result_t call_sync(struct process *process)
 {
     if (!ckpt_enabled())
         return CAIRN_E_NOT_DURABLE;
@@ -107,14 +107,14 @@ static int call_sync(struct process *process)
     return syscall_wait(process, BLOCK_SYNC);
 }
 
-static int call_null(struct process *process)
+static syscall_result_t call_null(struct process *process)
 {
     (void)process;
     return CAIRN_OK;
 }
 
 /* YIELD: answered at once, then the caller goes to the back of its run queue. */
-static int call_yield(struct process *process)
+static syscall_result_t call_yield(struct process *process)
 {
     context_set(&process->context, REGISTER_STATUS, CAIRN_OK);
     sched_yield_current();
@@ -122,7 +122,7 @@ static int call_yield(struct process *process)
 }
 
 /* EXIT: the caller may go now (its type's check), with this status for the log. */
-static int decode_exit(struct process *process, int *exit_status)
+static syscall_result_t decode_exit(struct process *process, int *exit_status)
 {
     *exit_status = (int)syscall_argument(process, REGISTER_EXIT_STATUS);
     return object_check_destroy(&process->object);
@@ -135,17 +135,17 @@ static void invoke_exit(struct process *process, int exit_status)
     object_destroy(&process->object);
 }
 
-static int call_exit(struct process *process)
+static syscall_result_t call_exit(struct process *process)
 {
     int exit_status;
-    int status = decode_exit(process, &exit_status);
+    syscall_result_t status = decode_exit(process, &exit_status);
     if (status == CAIRN_OK)
         invoke_exit(process, exit_status);
     return status;
 }
 
 /* SLEEP_UNTIL: only waits, until the deadline (sched_wake_sleepers reads it again). */
-static int call_sleep_until(struct process *process)
+static syscall_result_t call_sleep_until(struct process *process)
 {
     uint64_t deadline = (uint64_t)syscall_argument(process, REGISTER_SLEEP_DEADLINE_HIGH) << 32 |
                         syscall_argument(process, REGISTER_SLEEP_DEADLINE_LOW);
@@ -154,7 +154,7 @@ static int call_sleep_until(struct process *process)
     return CAIRN_OK;
 }
 
-static int call_time(struct process *process)
+static syscall_result_t call_time(struct process *process)
 {
     uint64_t now = time_monotonic_nanoseconds();
     context_set(&process->context, REGISTER_TIME_NOW_LOW, (uint32_t)now);
@@ -169,12 +169,13 @@ struct console_write_arguments {
 };
 
 /* CONSOLE_WRITE: the bytes, and room for them in the held output (or it waits for a release). */
-static int decode_console_write(struct process *process, struct console_write_arguments *write)
+static syscall_result_t decode_console_write(struct process *process,
+                                             struct console_write_arguments *write)
 {
     write->length = syscall_argument(process, REGISTER_CONSOLE_WRITE_LENGTH);
     if (write->length > CAIRN_CONSOLE_WRITE_MAX)
         return CAIRN_E_BAD_ARGUMENT;
-    int status = user_copy_in(process, write->buffer,
+    syscall_result_t status = user_copy_in(process, write->buffer,
                               syscall_argument(process, REGISTER_CONSOLE_WRITE_BUFFER),
                               write->length);
     if (status != CAIRN_OK)
@@ -191,10 +192,10 @@ static void invoke_console_write(struct process *process,
                           console_output_commit() ? ckpt_open_epoch() : 0, process->object.oid);
 }
 
-static int call_console_write(struct process *process)
+static syscall_result_t call_console_write(struct process *process)
 {
     struct console_write_arguments write;
-    int status = decode_console_write(process, &write);
+    syscall_result_t status = decode_console_write(process, &write);
     if (status == CAIRN_OK)
         invoke_console_write(process, &write);
     return status;
@@ -209,7 +210,8 @@ struct console_read_arguments {
 
 /* CONSOLE_READ: waits (at the trap) until the caller may read and input is there; then peeks
  * at what fits. */
-static int decode_console_read(struct process *process, struct console_read_arguments *read)
+static syscall_result_t decode_console_read(struct process *process,
+                                            struct console_read_arguments *read)
 {
     uint32_t size = syscall_argument(process, REGISTER_CONSOLE_READ_SIZE);
     uint32_t mode = syscall_argument(process, REGISTER_CONSOLE_READ_MODE);
@@ -236,10 +238,10 @@ static void invoke_console_read(struct process *process,
     context_set(&process->context, REGISTER_CONSOLE_READ_COUNT, read->count);
 }
 
-static int call_console_read(struct process *process)
+static syscall_result_t call_console_read(struct process *process)
 {
     struct console_read_arguments read;
-    int status = decode_console_read(process, &read);
+    syscall_result_t status = decode_console_read(process, &read);
     if (status == CAIRN_OK)
         invoke_console_read(process, &read);
     return status;
@@ -257,19 +259,21 @@ static void invoke_copy_out(const struct copy_out_arguments *copy)
 }
 
 /* Runs a decode step that fills out and prepares its buffer, then the copy out. */
-static int call_copy_out(struct process *process, int (*decode)(struct process *, void *,
+static syscall_result_t call_copy_out(struct process *process,
+                                      syscall_result_t (*decode)(struct process *, void *,
                                                                  struct user_buffer *),
-                         void *out)
+                                      void *out)
 {
     struct copy_out_arguments copy = { .from = out };
-    int status = decode(process, out, &copy.to);
+    syscall_result_t status = decode(process, out, &copy.to);
     if (status == CAIRN_OK)
         invoke_copy_out(&copy);
     return status;
 }
 
 /* CLOCK: the clocks now, into a buffer of at most sizeof(struct cairn_clock). */
-static int decode_clock(struct process *process, void *data, struct user_buffer *to)
+static syscall_result_t decode_clock(struct process *process, void *data,
+                                     struct user_buffer *to)
 {
     struct cairn_clock *out = data;
     uint32_t size = syscall_argument(process, REGISTER_CLOCK_SIZE);
@@ -285,14 +289,15 @@ static int decode_clock(struct process *process, void *data, struct user_buffer 
                                    size, to);
 }
 
-static int call_clock(struct process *process)
+static syscall_result_t call_clock(struct process *process)
 {
     struct cairn_clock out = { 0 };
     return call_copy_out(process, decode_clock, &out);
 }
 
 /* PROCESS_INFO: the index-th process of the system. */
-static int decode_process_info(struct process *process, void *data, struct user_buffer *to)
+static syscall_result_t decode_process_info(struct process *process, void *data,
+                                            struct user_buffer *to)
 {
     struct cairn_process_info *out = data;
     uint32_t index = syscall_argument(process, REGISTER_PROCESS_INFO_INDEX);
@@ -318,14 +323,15 @@ static int decode_process_info(struct process *process, void *data, struct user_
                                    size, to);
 }
 
-static int call_process_info(struct process *process)
+static syscall_result_t call_process_info(struct process *process)
 {
     struct cairn_process_info out = { 0 };
     return call_copy_out(process, decode_process_info, &out);
 }
 
 /* STATS: the kernel's counters, into a buffer of at most sizeof(struct cairn_stats). */
-static int decode_stats(struct process *process, void *data, struct user_buffer *to)
+static syscall_result_t decode_stats(struct process *process, void *data,
+                                     struct user_buffer *to)
 {
     struct cairn_stats *out = data;
     uint32_t size = syscall_argument(process, REGISTER_STATS_SIZE);
@@ -362,7 +368,7 @@ static int decode_stats(struct process *process, void *data, struct user_buffer 
                                    size, to);
 }
 
-static int call_stats(struct process *process)
+static syscall_result_t call_stats(struct process *process)
 {
     struct cairn_stats out = { 0 };
     return call_copy_out(process, decode_stats, &out);
@@ -380,13 +386,14 @@ struct program_load_arguments {
  * reachable by any program until invoke puts its capability in the slot. A
  * load that fails or waits gives back everything it built first.
  */
-static int decode_program_load(struct process *process, struct program_load_arguments *load)
+static syscall_result_t decode_program_load(struct process *process,
+                                            struct program_load_arguments *load)
 {
     char command[CAIRN_PROGRAM_COMMAND_MAX + 1];
     struct object *bank;
     uint32_t length = syscall_argument(process, REGISTER_PROGRAM_LOAD_LENGTH);
-    int status = syscall_argument_object(process, REGISTER_PROGRAM_LOAD_BANK, CAIRN_TYPE_BANK,
-                                         CAIRN_RIGHT_WRITE, &bank);
+    syscall_result_t status = syscall_argument_object(process, REGISTER_PROGRAM_LOAD_BANK,
+                                                      CAIRN_TYPE_BANK, CAIRN_RIGHT_WRITE, &bank);
     load->to = process_slot(process, syscall_argument(process, REGISTER_PROGRAM_LOAD_TO));
     if (status != CAIRN_OK)
         return status;
@@ -413,10 +420,10 @@ static void invoke_program_load(const struct program_load_arguments *load)
     *load->to = capability_to(&load->made->object, CAIRN_RIGHTS_ALL);
 }
 
-static int call_program_load(struct process *process)
+static syscall_result_t call_program_load(struct process *process)
 {
     struct program_load_arguments load;
-    int status = decode_program_load(process, &load);
+    syscall_result_t status = decode_program_load(process, &load);
     if (status == CAIRN_OK)
         invoke_program_load(&load);
     return status;
@@ -465,7 +472,8 @@ static const syscall_handler_t syscall_handlers[CAIRN_CALL_COUNT] = {
  * when an object stayed on disk for want of memory. A failed call has had no
  * effect, so running it again is always safe.
  */
-static int syscall_settle_store_trouble(struct process *process, int status)
+static syscall_result_t syscall_settle_store_trouble(struct process *process,
+                                                     syscall_result_t status)
 {
     if (status == CAIRN_OK || process_current != process)
         return status;
@@ -486,12 +494,14 @@ void syscall_handle(struct process *process)
     objstore_begin_operation();
     uint32_t number = syscall_argument(process, REGISTER_CALL);
     syscall_handler_t handler = number < CAIRN_CALL_COUNT ? syscall_handlers[number] : NULL;
-    int status = handler ? handler(process) : CAIRN_E_BAD_CALL;
+    syscall_result_t status = handler ? handler(process) : CAIRN_E_BAD_CALL;
     status = syscall_settle_store_trouble(process, status);
     if (status == SYSCALL_WAIT_FRAME) {
         sched_block_call(process, BLOCK_FRAME);
         return;
     }
-    if (process_current == process)     /* neither blocked, nor gone, nor yielded */
+    /* Neither blocked (SYSCALL_WAITING: syscall_wait parked the caller, so it is not current
+     * and no outcome of the kernel's own reaches it), nor gone, nor yielded. */
+    if (process_current == process)
         context_set(&process->context, REGISTER_STATUS, (uint32_t)status);
 }

@@ -23,21 +23,34 @@ void syscall_handle(struct process *process);
  *   invoke   makes every effect from that struct and sets the results. It
  *            cannot fail or wait, and asserts what decode promised.
  *
- * Internal statuses besides the ABI's (negative, never seen by a program):
- * SYSCALL_WAIT_FRAME, the call needs a free frame (syscall_handle blocks it
- * with BLOCK_FRAME, and it runs again); SYSCALL_WAITING, the call was already
- * rewound to its trap and parked by syscall_wait.
+ * What decode steps, the types' entry points and the handlers return is a
+ * syscall_result_t: either an ABI status (enum cairn_status, the call's
+ * answer, which syscall_handle puts in the caller's status register) or one
+ * of the kernel's own outcomes below, which never reach a program. These lie
+ * above every ABI status, in an enum of their own, so a wait is never taken
+ * for a status, and the compiler refuses one where an enum cairn_status is
+ * expected (-Wenum-conversion: sched_finish_call, sched_finish_syncs).
  */
-enum { SYSCALL_WAIT_FRAME = -1, SYSCALL_WAITING = -2 };
+enum syscall_outcome {
+    SYSCALL_WAIT_FRAME = 0x100,     /* the call needs a free frame: syscall_handle blocks it with
+                                       BLOCK_FRAME, and it runs again once woken */
+    SYSCALL_WAITING,                /* syscall_wait already rewound the call to its trap and
+                                       parked the caller */
+};
+_Static_assert((int)SYSCALL_WAIT_FRAME >= (int)CAIRN_STATUS_COUNT,
+               "the kernel's outcomes are no ABI status");
+
+/* An enum cairn_status or an enum syscall_outcome. */
+typedef int syscall_result_t;
 
 /* A decode step that must wait: rewinds the call to its trap, parks the caller for reason and
  * returns SYSCALL_WAITING; the call runs again from the top once the caller is woken. */
-int syscall_wait(struct process *process, enum block_reason reason);
+syscall_result_t syscall_wait(struct process *process, enum block_reason reason);
 
 /* Copies length bytes of the caller's memory at from into the kernel: CAIRN_OK,
  * CAIRN_E_BAD_ADDRESS, CAIRN_E_BAD_ARGUMENT (more than USER_COPY_MAX_PAGES pages) or
  * SYSCALL_WAIT_FRAME, and nothing copied unless OK. Changes nothing: decode may call it. */
-int user_copy_in(struct process *process, void *to, uint32_t from, uint32_t length);
+syscall_result_t user_copy_in(struct process *process, void *to, uint32_t from, uint32_t length);
 
 /* A user buffer a call's invoke step will fill: checked and its frames at hand. */
 enum { USER_COPY_MAX_PAGES = 4 };   /* calls copy at most 4 pages */
@@ -47,8 +60,8 @@ struct user_buffer {
 };
 /* Decode: the buffer [to, to + length) of the caller, writable; the statuses of user_copy_in.
  * A page the checkpoint still needs is copied for it now (page_frame_for_write). */
-int user_buffer_prepare_out(struct process *process, uint32_t to, uint32_t length,
-                            struct user_buffer *buffer);
+syscall_result_t user_buffer_prepare_out(struct process *process, uint32_t to, uint32_t length,
+                                         struct user_buffer *buffer);
 /* Invoke: copies buffer->length bytes from the kernel into the prepared buffer. */
 void user_buffer_write(const struct user_buffer *buffer, const void *from);
 
@@ -61,11 +74,11 @@ int syscall_argument_object(struct process *process, int index, enum cairn_type 
                             uint8_t rights, struct object **object);
 
 /* Each object type's one entry point: runs call (a CAIRN_* number) for the caller. */
-int endpoint_invoke(struct process *caller, uint32_t call);
-int bank_invoke(struct process *caller, uint32_t call);
-int space_invoke(struct process *caller, uint32_t call);
-int process_invoke(struct process *caller, uint32_t call);
+syscall_result_t endpoint_invoke(struct process *caller, uint32_t call);
+syscall_result_t bank_invoke(struct process *caller, uint32_t call);
+syscall_result_t space_invoke(struct process *caller, uint32_t call);
+syscall_result_t process_invoke(struct process *caller, uint32_t call);
 /* The calls on the caller's own c-list (kernel/clist.c): CAP_*, SET_RECEIVE_SLOT, DESTROY. */
-int clist_invoke(struct process *caller, uint32_t call);
+syscall_result_t clist_invoke(struct process *caller, uint32_t call);
 
 #endif

@@ -18,8 +18,8 @@
 #include <kernel/syscall.h>
 
 /* Resolves the frames behind [address, address+length); fills frames[]. */
-static int user_resolve(struct process *process, uint32_t address, uint32_t length,
-                        uint8_t rights, uint32_t *frames)
+static syscall_result_t user_resolve(struct process *process, uint32_t address, uint32_t length,
+                                     uint8_t rights, uint32_t *frames)
 {
     if (length == 0)
         return CAIRN_OK;
@@ -68,17 +68,17 @@ static void user_copy_frames(const uint32_t *frames, uint32_t address, uint8_t *
     }
 }
 
-int user_copy_in(struct process *process, void *to, uint32_t from, uint32_t length)
+syscall_result_t user_copy_in(struct process *process, void *to, uint32_t from, uint32_t length)
 {
     uint32_t frames[USER_COPY_MAX_PAGES];
-    int status = user_resolve(process, from, length, CAIRN_RIGHT_READ, frames);
+    syscall_result_t status = user_resolve(process, from, length, CAIRN_RIGHT_READ, frames);
     if (status == CAIRN_OK)
         user_copy_frames(frames, from, to, length, 0);
     return status;
 }
 
-int user_buffer_prepare_out(struct process *process, uint32_t to, uint32_t length,
-                            struct user_buffer *buffer)
+syscall_result_t user_buffer_prepare_out(struct process *process, uint32_t to, uint32_t length,
+                                         struct user_buffer *buffer)
 {
     buffer->address = to;
     buffer->length = length;

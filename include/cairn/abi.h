@@ -87,6 +87,8 @@ enum cairn_status {
     CAIRN_E_NOT_FOUND = 15,     /* no such program, or no process at that index */
     CAIRN_E_DAMAGED = 16,       /* something the call needed failed its check on the disk
                                    (the kernel log names its OID and block) */
+
+    CAIRN_STATUS_COUNT = 17,    /* one more than the last status */
 };
 
 /* Object types (also capability types). */

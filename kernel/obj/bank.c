@@ -190,7 +190,7 @@ static int bank_call_create(struct process *process)
     return status;
 }
 
-int bank_invoke(struct process *caller, uint32_t call)
+syscall_result_t bank_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
     case CAIRN_CREATE: return bank_call_create(caller);

@@ -375,7 +375,7 @@ static int endpoint_call_wait_reply(struct process *caller)
     return syscall_wait(caller, BLOCK_REPLY);
 }
 
-int endpoint_invoke(struct process *caller, uint32_t call)
+syscall_result_t endpoint_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
     case CAIRN_SEND: case CAIRN_CALL: return endpoint_call_send(caller);

@@ -334,7 +334,7 @@ static int process_call_start(struct process *process)
     return status;
 }
 
-int process_invoke(struct process *caller, uint32_t call)
+syscall_result_t process_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
     case CAIRN_PROCESS_SETUP: return process_call_setup(caller);

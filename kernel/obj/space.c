@@ -377,7 +377,7 @@ static int space_call_unmap(struct process *process)
     return status;
 }
 
-int space_invoke(struct process *caller, uint32_t call)
+syscall_result_t space_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
     case CAIRN_MAP: return space_call_map(caller);
