@@ -47,13 +47,18 @@ static uint32_t writer_segment_start(const struct writer *writer, uint32_t segme
     return super->log_start + segment * super->segment_blocks;
 }
 
-static void writer_mark(struct writer *writer, uint32_t block, uint8_t bit, int count)
+/* What writer_mark counts besides setting the bit: an object's block is live data the cleaner
+ * must move; map and metadata blocks are not. */
+enum writer_mark_count { WRITER_MARK_ONLY, WRITER_COUNT_LIVE };
+
+static void writer_mark(struct writer *writer, uint32_t block, uint8_t bit,
+                        enum writer_mark_count count)
 {
     if (block < writer->store->super.log_start || block >= writer_log_end(writer))
         return;
     uint32_t segment = writer_segment_of(writer, block);
     writer->segment_used[segment] |= bit;
-    if (count)
+    if (count == WRITER_COUNT_LIVE)
         writer->segment_live[segment]++;
 }
 
@@ -141,10 +146,11 @@ static int writer_load_leaf(struct writer *writer, uint32_t leaf, uint8_t bit)
         }
         if (bit == SEGMENT_NEWEST)
             *writer_entry(writer, oid) = entry;
-        writer_mark(writer, entry.block, bit, bit == SEGMENT_NEWEST);
+        writer_mark(writer, entry.block, bit,
+                    bit == SEGMENT_NEWEST ? WRITER_COUNT_LIVE : WRITER_MARK_ONLY);
     }
     for (uint32_t level = 0; level <= store->root.map_depth; level++)
-        writer_mark(writer, store->map_cached[level], bit, 0);
+        writer_mark(writer, store->map_cached[level], bit, WRITER_MARK_ONLY);
     if (bit == SEGMENT_NEWEST) {
         /* store_lookup left this leaf's block in the cache of the deepest level. */
         uint32_t depth = store->root.map_depth;
@@ -158,7 +164,7 @@ static int writer_load_leaf(struct writer *writer, uint32_t leaf, uint8_t bit)
 static void writer_mark_chain_block(uint32_t block, void *data)
 {
     struct writer_mark_request *request = data;
-    writer_mark(request->writer, block, request->bit, 0);
+    writer_mark(request->writer, block, request->bit, WRITER_MARK_ONLY);
 }
 
 /*
@@ -170,10 +176,10 @@ static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
 {
     struct store *store = writer->store;
     const struct cairn_root_record *root = &store->root;
-    writer_mark(writer, root->header.block, bit, 0);
-    writer_mark(writer, root->map_root.block, bit, 0);
+    writer_mark(writer, root->header.block, bit, WRITER_MARK_ONLY);
+    writer_mark(writer, root->map_root.block, bit, WRITER_MARK_ONLY);
     for (uint32_t i = 0; i < CAIRN_DISK_CONSOLE_BLOCKS; i++)
-        writer_mark(writer, root->console.blocks[i].block, bit, 0);
+        writer_mark(writer, root->console.blocks[i].block, bit, WRITER_MARK_ONLY);
     struct writer_mark_request request = { writer, bit };
     struct store_run_list_visitor visitor = { NULL, writer_mark_chain_block, &request };
     int status = store_visit_run_list(store, root, &visitor);
@@ -606,9 +612,9 @@ static void writer_shift_segments(struct writer *writer, uint32_t leaf_count)
         writer->segment_live[s] = 0;
     }
     for (uint32_t oid = 1; oid < writer->oid_limit; oid++)
-        writer_mark(writer, writer_entry(writer, oid)->block, SEGMENT_NEWEST, 1);
+        writer_mark(writer, writer_entry(writer, oid)->block, SEGMENT_NEWEST, WRITER_COUNT_LIVE);
     for (uint32_t l = 0; l < leaf_count; l++)
-        writer_mark(writer, writer->leaves[l]->block.block, SEGMENT_NEWEST, 0);
+        writer_mark(writer, writer->leaves[l]->block.block, SEGMENT_NEWEST, WRITER_MARK_ONLY);
 }
 
 /* The used segment with the fewest live blocks that may be cleaned, or -1. */

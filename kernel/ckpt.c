@@ -465,7 +465,7 @@ static int ckpt_due(void)
            (dirty_pages > 0 || ckpt.changed_others[ckpt.open_list].count > 0);
 }
 
-void ckpt_maybe(int idle)
+void ckpt_maybe(enum ckpt_cpu cpu)
 {
     if (!ckpt.ready)
         return;
@@ -478,6 +478,7 @@ void ckpt_maybe(int idle)
         ckpt_phase_snapshot();
         return;
     }
-    if (idle || sched_frame_waiting() || platform_ticks() >= ckpt.next_slice_tick)
+    if (cpu != CKPT_PROGRAMS_READY || sched_frame_waiting() ||
+        platform_ticks() >= ckpt.next_slice_tick)
         ckpt_write_slice();
 }

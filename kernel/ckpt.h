@@ -26,9 +26,15 @@ enum ckpt_phase {
  * programs run (CKPT_LOAD in kernel/ckpt.c). */
 void ckpt_init(void);
 
+/* Whether processes are ready when the scheduler calls ckpt_maybe. */
+enum ckpt_cpu {
+    CKPT_PROGRAMS_READY,        /* the writer gets its slice only when due */
+    CKPT_CPU_IDLE,              /* no process is ready: the writer may use the CPU */
+};
+
 /* Called on every pass of the scheduler: starts a checkpoint when one is due, and gives the
- * writer its time (idle: no process is ready, so the writer may use the CPU). */
-void ckpt_maybe(int idle);
+ * writer its time. */
+void ckpt_maybe(enum ckpt_cpu cpu);
 
 /* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
 int ckpt_enabled(void);

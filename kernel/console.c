@@ -121,11 +121,10 @@ void console_write(const char *text, size_t length)
     }
 }
 
-void console_set_output_commit(int on)
+void console_stop_output_commit(void)
 {
-    if (!on)
-        console_release_all();
-    holding = on;
+    console_release_all();
+    holding = 0;
 }
 
 int console_output_commit(void)

@@ -54,8 +54,8 @@ void console_show_stored(const char *text, uint32_t length);
  * For the output_delay trigger. */
 int console_held_waiting(uint64_t *since_ns);
 
-/* Output commit on or off (off releases what is held). */
-void console_set_output_commit(int on);
+/* Output commit is on from boot; turning it off releases what is held, for good. */
+void console_stop_output_commit(void);
 int console_output_commit(void);
 
 /* Program bytes written to the port since boot; releases of held output, and how long the

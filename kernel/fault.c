@@ -71,8 +71,9 @@ uint32_t process_hardware_directory(struct process *process)
     return directory;
 }
 
-void fault_page(struct process *process, uint32_t address, int write)
+void fault_page(struct process *process, uint32_t address, enum fault_access access)
 {
+    int write = access == FAULT_WRITE;
     objstore_begin_operation();
     struct space *root = process_space(process);
     if (!root) {

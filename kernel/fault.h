@@ -7,8 +7,11 @@
 struct process;
 struct space;
 
+/* What the faulting instruction did to its page. */
+enum fault_access { FAULT_READ, FAULT_WRITE };
+
 /* Maps the page behind address, waits for a frame, or stops the process. */
-void fault_page(struct process *process, uint32_t address, int write);
+void fault_page(struct process *process, uint32_t address, enum fault_access access);
 
 /* The process's address-space root, or NULL (and the process stopped) when it is gone. */
 struct space *process_space(struct process *process);

@@ -32,12 +32,14 @@ void frame_allocator_init(struct frame_allocator *allocator, uint32_t *bitmap,
         bitmap[i] = 0xFFFFFFFFu;
 }
 
-/* Marks frames [first, end) free (in_use 0) or in use (in_use 1), a bitmap word at a time
- * (boot marks the whole of memory); returns how many frames changed state. */
+enum frame_state { FRAME_FREE, FRAME_IN_USE };
+
+/* Marks frames [first, end) free or in use, a bitmap word at a time (boot marks the whole of
+ * memory); returns how many frames changed state. */
 static uint32_t frame_mark_range(struct frame_allocator *allocator, uint32_t first, uint32_t end,
-                                 int in_use)
+                                 enum frame_state state)
 {
-    uint32_t wanted = in_use ? 0xFFFFFFFFu : 0, changed = 0;
+    uint32_t wanted = state == FRAME_IN_USE ? 0xFFFFFFFFu : 0, changed = 0;
     while (first < end) {
         uint32_t *bits = &allocator->bitmap[first / 32];
         uint32_t word_start = first & ~31u;
@@ -65,7 +67,8 @@ void frame_release_range(struct frame_allocator *allocator, uint64_t base, uint6
         end = allocator->frame_count;
     if (first >= end)
         return;
-    allocator->free_count += frame_mark_range(allocator, (uint32_t)first, (uint32_t)end, 0);
+    allocator->free_count += frame_mark_range(allocator, (uint32_t)first, (uint32_t)end,
+                                                FRAME_FREE);
     if (first / 32 < allocator->search_hint)
         allocator->search_hint = (uint32_t)(first / 32);
 }
@@ -81,7 +84,8 @@ void frame_reserve_range(struct frame_allocator *allocator, uint64_t base, uint6
         end = allocator->frame_count;
     if (first >= end)
         return;
-    allocator->free_count -= frame_mark_range(allocator, (uint32_t)first, (uint32_t)end, 1);
+    allocator->free_count -= frame_mark_range(allocator, (uint32_t)first, (uint32_t)end,
+                                                FRAME_IN_USE);
 }
 
 int frame_alloc(struct frame_allocator *allocator, uint32_t *frame)

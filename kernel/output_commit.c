@@ -209,7 +209,7 @@ void output_commit_stop(void)
     release.on = 0;         /* what is shown from here on is in no checkpoint */
     if (console_output_commit()) {
         klog(KLOG_WARNING, "output commit off: no checkpoint can commit the held output now");
-        console_set_output_commit(0);
+        console_stop_output_commit();
         sched_wake_output_waiters();
     }
 }
@@ -219,11 +219,11 @@ void output_commit_stop(void)
 void output_commit_setup(void)
 {
     if (!config.output_commit) {
-        console_set_output_commit(0);
+        console_stop_output_commit();
         klog(KLOG_INFO, "output commit: off (output_commit=off): program output is shown at "
              "once, before the state that wrote it is durable");
     } else if (!ckpt_enabled()) {
-        console_set_output_commit(0);
+        console_stop_output_commit();
         klog(KLOG_INFO, "output commit: off: no checkpoint can be taken, so program output is "
              "shown at once");
     } else {

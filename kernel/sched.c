@@ -291,7 +291,7 @@ void sched_run(void)
     static uint64_t released_tick;      /* and so does releasing held output */
     for (;;) {
         if (objstore)
-            ckpt_maybe(0);
+            ckpt_maybe(CKPT_PROGRAMS_READY);
         if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
             reclaimed_tick = platform_ticks();
             reclaim_step();
@@ -335,7 +335,7 @@ void sched_run(void)
             continue;
         }
         if (objstore && ckpt_busy()) {
-            ckpt_maybe(1);          /* nothing to run: the checkpoint writer has the CPU */
+            ckpt_maybe(CKPT_CPU_IDLE);      /* nothing to run: the checkpoint writer has it */
             continue;
         }
         if (reclaim_dying_count && reclaim_step())

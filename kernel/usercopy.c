@@ -50,15 +50,18 @@ static syscall_result_t user_resolve(struct process *process, uint32_t address, 
     return CAIRN_OK;
 }
 
+/* Which way user_copy_frames moves bytes. */
+enum user_copy_direction { USER_COPY_IN, USER_COPY_OUT };
+
 /* Moves bytes between kernel memory and the resolved frames. */
 static void user_copy_frames(const uint32_t *frames, uint32_t address, uint8_t *kernel,
-                             uint32_t length, int to_user)
+                             uint32_t length, enum user_copy_direction direction)
 {
     uint32_t offset = address & 0xFFFu;
     for (uint32_t i = 0; length; i++) {
         uint32_t chunk = FRAME_SIZE - offset < length ? FRAME_SIZE - offset : length;
         uint8_t *user = (uint8_t *)memory_physical_to_pointer(frames[i]) + offset;
-        if (to_user)
+        if (direction == USER_COPY_OUT)
             memcpy(user, kernel, chunk);
         else
             memcpy(kernel, user, chunk);
@@ -73,7 +76,7 @@ syscall_result_t user_copy_in(struct process *process, void *to, uint32_t from, 
     uint32_t frames[USER_COPY_MAX_PAGES];
     syscall_result_t status = user_resolve(process, from, length, CAIRN_RIGHT_READ, frames);
     if (status == CAIRN_OK)
-        user_copy_frames(frames, from, to, length, 0);
+        user_copy_frames(frames, from, to, length, USER_COPY_IN);
     return status;
 }
 
@@ -88,5 +91,6 @@ syscall_result_t user_buffer_prepare_out(struct process *process, uint32_t to, u
 
 void user_buffer_write(const struct user_buffer *buffer, const void *from)
 {
-    user_copy_frames(buffer->frames, buffer->address, (uint8_t *)from, buffer->length, 1);
+    user_copy_frames(buffer->frames, buffer->address, (uint8_t *)from, buffer->length,
+                     USER_COPY_OUT);
 }

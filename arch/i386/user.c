@@ -121,7 +121,8 @@ void trap_user(struct trap_frame *frame)
     else if (frame->vector == TRAP_SYSCALL)
         syscall_handle(process);
     else if (frame->vector == TRAP_PAGE_FAULT)
-        fault_page(process, cpu_read_cr2(), frame->error_code & PAGE_FAULT_WRITE);
+        fault_page(process, cpu_read_cr2(),
+                   (frame->error_code & PAGE_FAULT_WRITE) ? FAULT_WRITE : FAULT_READ);
     else
         process_fault(process, user_fault_name(frame->vector), PROCESS_FAULT_NO_ADDRESS);
     sched_run();
