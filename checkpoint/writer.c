@@ -197,6 +197,7 @@ static void writer_forget_map_cache(struct store *store)
 void writer_load_begin(struct writer *writer)
 {
     struct store *store = writer->store;
+    assert(writer->capacity >= store->root.oid_limit);     /* writer_reserve made the room */
     writer->oid_limit = (uint32_t)store->root.oid_limit;
     writer->log_head = store->root.log_head;
     writer->segment_count = store->super.segment_count;

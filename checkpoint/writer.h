@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <cairn/disk_format.h>
+#include <kernel/panic.h>
 #include "format.h"
 #include "store.h"
 
@@ -94,6 +95,7 @@ struct writer {
 /* The map entry of oid, which must be below capacity. */
 static inline struct cairn_map_entry *writer_entry(struct writer *writer, uint64_t oid)
 {
+    assert(oid < writer->capacity);
     return &writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->entries[oid % CAIRN_MAP_LEAF_ENTRIES];
 }
 

@@ -18,6 +18,7 @@
  */
 #include <stddef.h>
 #include <kernel/ckpt_internal.h>
+#include <kernel/panic.h>
 
 static struct change_list *ckpt_list(struct object *object, int index)
 {
@@ -41,6 +42,7 @@ static void ckpt_list_insert(struct object *object, int index)
 
 void ckpt_list_remove(struct object *object, int index)
 {
+    assert(index == 0 || index == 1 || index == CKPT_WRITTEN);
     if (!(object->changed & (1u << index)))
         return;
     struct change_list *list = ckpt_list(object, index);

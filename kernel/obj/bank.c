@@ -75,6 +75,7 @@ static void bank_account(struct bank *bank, int64_t units)
 
 void bank_adopt(struct bank *bank, struct object *object)
 {
+    assert(bank_check_room(bank, bank_cost((enum cairn_type)object->type)) == CAIRN_OK);
     object->bank = bank->object.oid;
     object->bank_version = bank->object.version;
     bank->objects++;
