@@ -18,7 +18,8 @@ struct capability_pair {
 };
 
 /* CAP_COPY, CAP_MOVE: from must hold a capability. */
-static int capability_decode_pair(struct process *process, struct capability_pair *pair)
+static syscall_result_t capability_decode_pair(struct process *process,
+                                               struct capability_pair *pair)
 {
     pair->from = process_slot(process, syscall_argument(process, REGISTER_CAP_FROM));
     pair->to = process_slot(process, syscall_argument(process, REGISTER_CAP_TO));
@@ -40,7 +41,7 @@ static void capability_invoke_move(const struct capability_pair *pair)
     memset(pair->from, 0, sizeof(*pair->from));
 }
 
-static int capability_call_copy(struct process *process)
+static syscall_result_t capability_call_copy(struct process *process)
 {
     struct capability_pair pair;
     int status = capability_decode_pair(process, &pair);
@@ -49,7 +50,7 @@ static int capability_call_copy(struct process *process)
     return status;
 }
 
-static int capability_call_move(struct process *process)
+static syscall_result_t capability_call_move(struct process *process)
 {
     struct capability_pair pair;
     int status = capability_decode_pair(process, &pair);
@@ -60,7 +61,7 @@ static int capability_call_move(struct process *process)
 
 /* CAP_DELETE, CAP_RESTRICT: a slot that holds a capability (CAP_RESTRICT's rights to keep are
  * any bits). */
-static int capability_decode_slot(struct process *process, struct capability **slot)
+static syscall_result_t capability_decode_slot(struct process *process, struct capability **slot)
 {
     *slot = process_slot(process, syscall_argument(process, REGISTER_CAP_SLOT));
     if (!*slot)
@@ -73,7 +74,7 @@ static void capability_invoke_delete(struct capability *slot)
     memset(slot, 0, sizeof(*slot));
 }
 
-static int capability_call_delete(struct process *process)
+static syscall_result_t capability_call_delete(struct process *process)
 {
     struct capability *slot;
     int status = capability_decode_slot(process, &slot);
@@ -88,7 +89,7 @@ static void capability_invoke_restrict(struct capability *slot, uint8_t kept)
     slot->rights &= kept;
 }
 
-static int capability_call_restrict(struct process *process)
+static syscall_result_t capability_call_restrict(struct process *process)
 {
     struct capability *slot;
     int status = capability_decode_slot(process, &slot);
@@ -99,7 +100,8 @@ static int capability_call_restrict(struct process *process)
 }
 
 /* CAP_BADGE: an endpoint's capability with badge 0 (from), and the slot for the badged copy. */
-static int capability_decode_badge(struct process *process, struct capability_pair *pair)
+static syscall_result_t capability_decode_badge(struct process *process,
+                                                struct capability_pair *pair)
 {
     struct object *endpoint;
     int status = syscall_argument_object(process, REGISTER_CAP_FROM, CAIRN_TYPE_ENDPOINT, 0,
@@ -121,7 +123,7 @@ static void capability_invoke_badge(const struct capability_pair *pair, uint32_t
     *pair->to = badged;
 }
 
-static int capability_call_badge(struct process *process)
+static syscall_result_t capability_call_badge(struct process *process)
 {
     struct capability_pair pair;
     int status = capability_decode_badge(process, &pair);
@@ -131,7 +133,8 @@ static int capability_call_badge(struct process *process)
 }
 
 /* CAP_INFO: a slot whose capability names a live object; its type, rights and badge out. */
-static int capability_decode_info(struct process *process, const struct capability **slot)
+static syscall_result_t capability_decode_info(struct process *process,
+                                               const struct capability **slot)
 {
     struct object *object;
     int status = syscall_argument_object(process, REGISTER_CAP_SLOT, CAIRN_TYPE_NONE, 0, &object);
@@ -146,7 +149,7 @@ static void capability_invoke_info(struct process *process, const struct capabil
     context_set(&process->context, REGISTER_CAP_INFO_BADGE, slot->badge);
 }
 
-static int capability_call_info(struct process *process)
+static syscall_result_t capability_call_info(struct process *process)
 {
     const struct capability *slot;
     int status = capability_decode_info(process, &slot);
@@ -156,7 +159,7 @@ static int capability_call_info(struct process *process)
 }
 
 /* SET_RECEIVE_SLOT: a slot number, or CAIRN_NO_SLOT (received capabilities are dropped). */
-static int capability_decode_receive_slot(struct process *process, uint32_t *slot)
+static syscall_result_t capability_decode_receive_slot(struct process *process, uint32_t *slot)
 {
     *slot = syscall_argument(process, REGISTER_RECEIVE_SLOT);
     return *slot != CAIRN_NO_SLOT && *slot >= CAIRN_CLIST_SLOTS ? CAIRN_E_BAD_SLOT : CAIRN_OK;
@@ -167,7 +170,7 @@ static void capability_invoke_receive_slot(struct process *process, uint32_t slo
     process->receive_slot = slot;
 }
 
-static int capability_call_set_receive_slot(struct process *process)
+static syscall_result_t capability_call_set_receive_slot(struct process *process)
 {
     uint32_t slot;
     int status = capability_decode_receive_slot(process, &slot);
@@ -177,7 +180,7 @@ static int capability_call_set_receive_slot(struct process *process)
 }
 
 /* DESTROY: a capability with DESTROY to an object its type lets go now. */
-static int capability_decode_destroy(struct process *process, struct object **object)
+static syscall_result_t capability_decode_destroy(struct process *process, struct object **object)
 {
     int status = syscall_argument_object(process, REGISTER_CAP_SLOT, CAIRN_TYPE_NONE,
                                          CAIRN_RIGHT_DESTROY, object);
@@ -194,7 +197,7 @@ static void capability_invoke_destroy(struct process *process, struct object *ob
     object_destroy(object);
 }
 
-static int capability_call_destroy(struct process *process)
+static syscall_result_t capability_call_destroy(struct process *process)
 {
     struct object *object;
     int status = capability_decode_destroy(process, &object);

@@ -120,7 +120,7 @@ void foreground_from_disk(const struct cairn_disk_foreground *stored)
 }
 
 /* CONSOLE_FOREGROUND: the process to put in front, the caller or one it names with WRITE. */
-static int foreground_decode_set(struct process *caller, struct process **target)
+static syscall_result_t foreground_decode_set(struct process *caller, struct process **target)
 {
     *target = caller;
     if (syscall_argument(caller, REGISTER_FOREGROUND_PROCESS) != CAIRN_NO_SLOT) {
@@ -145,7 +145,7 @@ static void foreground_invoke_set(struct process *caller, struct process *target
     foreground_change(foreground_ref_of(caller), foreground_ref_of(target));
 }
 
-static int foreground_call_set(struct process *caller)
+static syscall_result_t foreground_call_set(struct process *caller)
 {
     struct process *target;
     int status = foreground_decode_set(caller, &target);
@@ -161,7 +161,8 @@ struct foreground_wait_arguments {
 };
 
 /* CONSOLE_WAIT: the holder only; waits (at the trap) for Ctrl-C or for its reader to be gone. */
-static int foreground_decode_wait(struct process *caller, struct foreground_wait_arguments *wait)
+static syscall_result_t foreground_decode_wait(struct process *caller,
+                                               struct foreground_wait_arguments *wait)
 {
     foreground_settle();
     if (!foreground_is(&holder, caller))
@@ -183,7 +184,7 @@ static void foreground_invoke_wait(struct process *caller,
                 wait->ended ? CAIRN_CONSOLE_ENDED : CAIRN_CONSOLE_INTERRUPTED);
 }
 
-static int foreground_call_wait(struct process *caller)
+static syscall_result_t foreground_call_wait(struct process *caller)
 {
     struct foreground_wait_arguments wait;
     int status = foreground_decode_wait(caller, &wait);

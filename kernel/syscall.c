@@ -175,9 +175,9 @@ static syscall_result_t decode_console_write(struct process *process,
     write->length = syscall_argument(process, REGISTER_CONSOLE_WRITE_LENGTH);
     if (write->length > CAIRN_CONSOLE_WRITE_MAX)
         return CAIRN_E_BAD_ARGUMENT;
-    syscall_result_t status = user_copy_in(process, write->buffer,
-                              syscall_argument(process, REGISTER_CONSOLE_WRITE_BUFFER),
-                              write->length);
+    syscall_result_t status =
+        user_copy_in(process, write->buffer,
+                     syscall_argument(process, REGISTER_CONSOLE_WRITE_BUFFER), write->length);
     if (status != CAIRN_OK)
         return status;
     if (console_output_commit() && console_held_room(process->object.oid) < write->length)

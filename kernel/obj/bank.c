@@ -157,7 +157,8 @@ struct bank_create_arguments {
 };
 
 /* CREATE: the bank, the type (and a new Bank's limit), and the slot for the capability. */
-static int bank_decode_create(struct process *process, struct bank_create_arguments *create)
+static syscall_result_t bank_decode_create(struct process *process,
+                                           struct bank_create_arguments *create)
 {
     struct object *bank;
     int status = syscall_argument_object(process, REGISTER_CREATE_BANK, CAIRN_TYPE_BANK,
@@ -182,7 +183,7 @@ static void bank_invoke_create(const struct bank_create_arguments *create)
     *create->to = capability_to(create->made, CAIRN_RIGHTS_ALL);
 }
 
-static int bank_call_create(struct process *process)
+static syscall_result_t bank_call_create(struct process *process)
 {
     struct bank_create_arguments create;
     int status = bank_decode_create(process, &create);

@@ -221,7 +221,8 @@ struct endpoint_message {
 
 /* SEND and CALL: the endpoint (SEND right), the capability offered, and a receiver, or the
  * sender waits on the endpoint's queue. */
-static int endpoint_decode_send(struct process *sender, struct endpoint_message *message)
+static syscall_result_t endpoint_decode_send(struct process *sender,
+                                             struct endpoint_message *message)
 {
     int status;
     *message = (struct endpoint_message){ .sender = sender };
@@ -257,7 +258,7 @@ static void endpoint_invoke_send(const struct endpoint_message *message)
     sched_finish_call(message->receiver, CAIRN_OK);
 }
 
-static int endpoint_call_send(struct process *sender)
+static syscall_result_t endpoint_call_send(struct process *sender)
 {
     struct endpoint_message message;
     int status = endpoint_decode_send(sender, &message);
@@ -267,7 +268,8 @@ static int endpoint_call_send(struct process *sender)
 }
 
 /* RECEIVE: the endpoint (RECEIVE right) and a sender still valid, or the receiver waits. */
-static int endpoint_decode_receive(struct process *receiver, struct endpoint_message *message)
+static syscall_result_t endpoint_decode_receive(struct process *receiver,
+                                                struct endpoint_message *message)
 {
     int status;
     *message = (struct endpoint_message){ .receiver = receiver };
@@ -285,7 +287,7 @@ static int endpoint_decode_receive(struct process *receiver, struct endpoint_mes
 }
 
 /* RECEIVE's effects: the message, and the sender's SEND done or CALL waiting for the reply. */
-static int endpoint_call_receive(struct process *receiver)
+static syscall_result_t endpoint_call_receive(struct process *receiver)
 {
     struct endpoint_message message;
     int status = endpoint_decode_receive(receiver, &message);
@@ -315,7 +317,8 @@ static struct process *ipc_waiting_caller(struct process *replier)
  * will (the caller is gone, stopped, or past that call), so forgetting it
  * changes nothing a later call could see.
  */
-static int endpoint_decode_reply(struct process *replier, struct endpoint_message *message)
+static syscall_result_t endpoint_decode_reply(struct process *replier,
+                                              struct endpoint_message *message)
 {
     int status = ipc_check_offered_cap(replier, NULL);
     if (status != CAIRN_OK)
@@ -337,7 +340,7 @@ static void endpoint_invoke_reply(const struct endpoint_message *message)
     sched_finish_call(message->receiver, CAIRN_OK);
 }
 
-static int endpoint_call_reply(struct process *replier)
+static syscall_result_t endpoint_call_reply(struct process *replier)
 {
     struct endpoint_message message;
     int status = endpoint_decode_reply(replier, &message);
@@ -347,7 +350,7 @@ static int endpoint_call_reply(struct process *replier)
 }
 
 /* REPLY_RECEIVE: the endpoint (RECEIVE right) and the capability offered. */
-static int endpoint_decode_reply_receive(struct process *process)
+static syscall_result_t endpoint_decode_reply_receive(struct process *process)
 {
     uint32_t badge;
     int status;
@@ -358,7 +361,7 @@ static int endpoint_decode_reply_receive(struct process *process)
 
 /* Its first phase: the reply, if a caller waits for one; the call then becomes a RECEIVE,
  * its second phase, which may wait and restarts as RECEIVE. */
-static int endpoint_call_reply_receive(struct process *process)
+static syscall_result_t endpoint_call_reply_receive(struct process *process)
 {
     int status = endpoint_decode_reply_receive(process);
     if (status != CAIRN_OK)
@@ -370,7 +373,7 @@ static int endpoint_call_reply_receive(struct process *process)
 
 /* WAIT_REPLY: only waits; the reply, when it comes, completes the call from the replier's side
  * (endpoint_invoke_reply). */
-static int endpoint_call_wait_reply(struct process *caller)
+static syscall_result_t endpoint_call_wait_reply(struct process *caller)
 {
     return syscall_wait(caller, BLOCK_REPLY);
 }

@@ -214,7 +214,8 @@ struct process_setup_arguments {
 };
 
 /* SETUP: an embryo, a root Space, its entry point, stack and priority. */
-static int process_decode_setup(struct process *process, struct process_setup_arguments *setup)
+static syscall_result_t process_decode_setup(struct process *process,
+                                             struct process_setup_arguments *setup)
 {
     int status = argument_process(process, &setup->target);
     struct capability *space_cap = process_slot(process,
@@ -250,7 +251,7 @@ static void process_invoke_setup(const struct process_setup_arguments *setup)
     target->priority = setup->priority;
 }
 
-static int process_call_setup(struct process *process)
+static syscall_result_t process_call_setup(struct process *process)
 {
     struct process_setup_arguments setup;
     int status = process_decode_setup(process, &setup);
@@ -266,7 +267,8 @@ struct process_give_arguments {
 };
 
 /* GIVE: the process, the caller's slot (not empty), the process's slot. */
-static int process_decode_give(struct process *process, struct process_give_arguments *give)
+static syscall_result_t process_decode_give(struct process *process,
+                                            struct process_give_arguments *give)
 {
     struct process *target;
     int status = argument_process(process, &target);
@@ -286,7 +288,7 @@ static void process_invoke_give(const struct process_give_arguments *give)
     *give->to = *give->from;
 }
 
-static int process_call_give(struct process *process)
+static syscall_result_t process_call_give(struct process *process)
 {
     struct process_give_arguments give;
     int status = process_decode_give(process, &give);
@@ -301,7 +303,8 @@ struct process_start_arguments {
     uint32_t first, second;
 };
 
-static int process_decode_start(struct process *process, struct process_start_arguments *start)
+static syscall_result_t process_decode_start(struct process *process,
+                                             struct process_start_arguments *start)
 {
     int status = argument_process(process, &start->target);
     if (status != CAIRN_OK)
@@ -325,7 +328,7 @@ static void process_invoke_start(const struct process_start_arguments *start)
     sched_make_ready(target);
 }
 
-static int process_call_start(struct process *process)
+static syscall_result_t process_call_start(struct process *process)
 {
     struct process_start_arguments start;
     int status = process_decode_start(process, &start);

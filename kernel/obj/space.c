@@ -322,7 +322,7 @@ static int map_check_address(uint32_t address)
 }
 
 /* MAP: the space, the address, the page with rights, and the bank for new nodes. */
-static int space_decode_map(struct process *process, struct space_map_arguments *map)
+static syscall_result_t space_decode_map(struct process *process, struct space_map_arguments *map)
 {
     struct space *root;
     struct object *page, *bank = NULL;
@@ -348,7 +348,7 @@ static int space_decode_map(struct process *process, struct space_map_arguments 
     return status == CAIRN_E_NO_MEMORY ? SYSCALL_WAIT_FRAME : status;
 }
 
-static int space_call_map(struct process *process)
+static syscall_result_t space_call_map(struct process *process)
 {
     struct space_map_arguments map;
     int status = space_decode_map(process, &map);
@@ -358,7 +358,8 @@ static int space_call_map(struct process *process)
 }
 
 /* UNMAP: the space and the address of a mapped page. */
-static int space_decode_unmap(struct process *process, struct space_unmap_arguments *unmap)
+static syscall_result_t space_decode_unmap(struct process *process,
+                                           struct space_unmap_arguments *unmap)
 {
     struct space *root;
     uint32_t address = syscall_argument(process, REGISTER_MAP_ADDRESS);
@@ -368,7 +369,7 @@ static int space_decode_unmap(struct process *process, struct space_unmap_argume
     return status == CAIRN_OK ? space_unmap_prepare(root, address, unmap) : status;
 }
 
-static int space_call_unmap(struct process *process)
+static syscall_result_t space_call_unmap(struct process *process)
 {
     struct space_unmap_arguments unmap;
     int status = space_decode_unmap(process, &unmap);
