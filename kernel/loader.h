@@ -3,6 +3,7 @@
 #define KERNEL_LOADER_H
 
 #include <stdint.h>
+#include <cairn/abi.h>
 
 struct bank;
 struct process;
@@ -29,8 +30,10 @@ struct loader_request {
                                    the capability that paid (0 is taken as all, for the kernel) */
 };
 
-/* Frames are short now: nothing was built; the load can be tried again when frames come. */
-enum { LOADER_WAIT = -1 };
+/* Frames are short now: nothing was built; the load can be tried again when frames come. Like
+ * the kernel's own outcomes of a call (enum syscall_outcome), it is no ABI status. */
+enum loader_outcome { LOADER_WAIT = 0x200 };
+_Static_assert((int)LOADER_WAIT >= (int)CAIRN_STATUS_COUNT, "LOADER_WAIT is no ABI status");
 
 /*
  * Makes an embryo process (not started) in *made. Returns CAIRN_OK; LOADER_WAIT;

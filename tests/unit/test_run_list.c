@@ -105,9 +105,10 @@ static uint32_t listed_oid(uint32_t i, uint32_t processes)
     return processes - i;
 }
 
-/* A fresh image, then a checkpoint of processes processes; 1 when it committed. */
-static int checkpoint_with(uint32_t processes)
+/* A fresh image, opened, its map loaded into a fresh writer, and a checkpoint begun. */
+static int writer_ready(void)
 {
+    failing = -1;
     image_fresh();
     if (store_open(&store, &ram) != STORE_OK)
         return 0;
@@ -115,6 +116,14 @@ static int checkpoint_with(uint32_t processes)
     if (writer_load_map(&writer) != STORE_OK)
         return 0;
     writer_begin(&writer);
+    return 1;
+}
+
+/* A fresh image, then a checkpoint of processes processes; 1 when it committed. */
+static int checkpoint_with(uint32_t processes)
+{
+    if (!writer_ready())
+        return 0;
     for (uint32_t oid = 1; oid <= processes; oid++)
         writer_put_entry(&writer, oid, 1, CAIRN_TYPE_PROCESS);
     root = store.root;
@@ -351,20 +360,6 @@ UNIT_TEST(oid_sort_finds_duplicates)
 }
 
 /* --- the statuses of trouble ------------------------------------------------------------- */
-
-/* A fresh image, opened, its map loaded into a fresh writer, and a checkpoint begun. */
-static int writer_ready(void)
-{
-    failing = -1;
-    image_fresh();
-    if (store_open(&store, &ram) != STORE_OK)
-        return 0;
-    writer_setup();
-    if (writer_load_map(&writer) != STORE_OK)
-        return 0;
-    writer_begin(&writer);
-    return 1;
-}
 
 static uint8_t object_block[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
 
