@@ -9,7 +9,6 @@ exist, and every C identifier they name in inline code must occur in the
 source: names of things that do not exist yet are written in italics.
 """
 
-import os
 import re
 import shutil
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "qemu"))
 from conftest import ROOT  # noqa: E402
-from cairn import powercut  # noqa: E402
+from cairn import powercut, window_shim_environment  # noqa: E402
 
 README = (ROOT / "README.md").read_text()
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -211,8 +210,7 @@ def test_readme_tour_runs_as_shown(tmp_path, boot):
     image = tmp_path / "cairn.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)
     window_log = tmp_path / "window.log"
-    environment = dict(os.environ, LD_PRELOAD=powercut.WINDOW_SHIM,
-                       CAIRN_WINDOW_LOG=str(window_log))
+    environment = window_shim_environment(window_log)
     first = boot(disk=image, snapshot=False, cmdline="run=shell",    # what make run passes
                  environment=environment)
     tour_boot(first, first_boot)

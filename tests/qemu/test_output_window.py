@@ -1,15 +1,13 @@
 """The release records as QEMU sees them: build/window-shim.so notes, inside QEMU, every line
 that reaches the console and every write of a release record (tools/window-shim.c)."""
 
-import os
 import re
 import shutil
 
 from conftest import ROOT
 
-from cairn import bench
+from cairn import bench, window_shim_environment
 
-SHIM = ROOT / "build" / "window-shim.so"
 
 
 def run_with_shim(boot, tmp_path, cmdline, until, timeout=20):
@@ -20,7 +18,7 @@ def run_with_shim(boot, tmp_path, cmdline, until, timeout=20):
     image = tmp_path / "system.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)
     log = tmp_path / "window.log"
-    environment = dict(os.environ, LD_PRELOAD=str(SHIM), CAIRN_WINDOW_LOG=str(log))
+    environment = window_shim_environment(log)
     guest = boot(disk=image, snapshot=False, cmdline=cmdline, environment=environment)
     guest.wait_until(until.search, timeout)
     guest.close()

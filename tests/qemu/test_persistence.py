@@ -1,6 +1,5 @@
 """Power cuts: QEMU killed at random moments, the same image booted again, counter goes on."""
 
-import os
 import random
 import re
 import shutil
@@ -16,7 +15,7 @@ from conftest import ROOT
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from image_tools import BLOCK, Image  # noqa: E402
 
-from cairn import powercut  # noqa: E402
+from cairn import powercut, window_shim_environment  # noqa: E402
 from cairn.launcher import SSE42_CPU  # noqa: E402
 
 
@@ -117,8 +116,7 @@ def test_output_of_a_checkpoint_cut_before_its_release_appears_once(tmp_path, bo
     image = tmp_path / "system.img"
     shutil.copyfile(ROOT / "build" / "fresh.img", image)
     window_log = tmp_path / "window.log"
-    environment = dict(os.environ, LD_PRELOAD=powercut.WINDOW_SHIM,
-                       CAIRN_WINDOW_LOG=str(window_log))
+    environment = window_shim_environment(window_log)
     first = boot(disk=image, snapshot=False, cmdline="run=counter cut=%s:5" % where,
                  environment=environment)
     assert first.wait_exit() == 4, first.describe()

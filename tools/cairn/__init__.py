@@ -18,3 +18,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.path.join(ROOT, "build")
 LAUNCHER = os.path.join(ROOT, "tools", "cairn-qemu")
 FRESH_IMAGE = os.path.join(BUILD, "fresh.img")     # the first-boot image make builds
+WINDOW_SHIM = os.path.join(BUILD, "window-shim.so")   # tools/window-shim.c: the output window
+
+
+def window_shim_environment(log):
+    """The environment that loads the window shim into QEMU, its events going to log."""
+    return dict(os.environ, LD_PRELOAD=WINDOW_SHIM, CAIRN_WINDOW_LOG=str(log))

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 
-from cairn import ROOT
+from cairn import ROOT, WINDOW_SHIM, window_shim_environment
 from cairn.guest import Guest
 from cairn.qmp import Qmp
 
@@ -502,7 +502,6 @@ def output_latency_rows(directory):
 
 # --- the output window: a line at the console until its release record is written ---------
 
-WINDOW_SHIM = os.path.join(ROOT, "build", "window-shim.so")
 WINDOW_LINES = 100                  # counter lines to wait for (10 per second)
 POWERCUT_CYCLES = 500               # as make soak
 
@@ -551,7 +550,7 @@ def output_window_rows(directory):
         return [(label, "-", "n/a (build/window-shim.so missing: make bench builds it)")]
     image = os.path.join(directory, "window.img")    # the launcher copies the fresh image
     log = os.path.join(directory, "window.log")
-    environment = dict(os.environ, LD_PRELOAD=WINDOW_SHIM, CAIRN_WINDOW_LOG=log)
+    environment = window_shim_environment(log)
     # cache=unsafe as tools/powercut: what the cut leaves is what QEMU wrote.
     with boot(["--cache", "unsafe", "--disk", image, "--cmdline", "run=counter,pingpong:0"],
               environment=environment) as guest:

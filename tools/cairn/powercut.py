@@ -27,7 +27,8 @@ import shutil
 import tempfile
 import time
 
-from cairn import BUILD, FRESH_IMAGE
+from cairn import FRESH_IMAGE, WINDOW_SHIM, window_shim_environment
+from cairn.bench import window_events
 from cairn.guest import Guest, launcher_arguments
 
 COUNTER = re.compile(rb"^counter: (\d+)\r?$", re.M)
@@ -35,7 +36,6 @@ PINGPONG = re.compile(rb"^pingpong: at (\d+)\r?$", re.M)
 COUNTER_LINES_PER_SECOND = 10
 PINGPONG_STEP = 10000
 PINGPONG_REPEAT = 8         # lines a restart may repeat: the round trips of one interval, and more
-WINDOW_SHIM = os.path.join(BUILD, "window-shim.so")
 
 
 def counter_numbers(output):
@@ -52,9 +52,7 @@ def boot_and_cut(image, run_seconds, interval_ms, output_commit=True, window_log
     # reaching the console (docs/abi.md); the crash-state tests check the flush order instead.
     cmdline = "run=counter,pingpong:0 ckpt.interval=%d%s" % (
         interval_ms, "" if output_commit else " output_commit=off")
-    environment = None
-    if window_log:
-        environment = dict(os.environ, LD_PRELOAD=WINDOW_SHIM, CAIRN_WINDOW_LOG=window_log)
+    environment = window_shim_environment(window_log) if window_log else None
     guest = Guest(launcher_arguments(cmdline, disk=image, snapshot=False, cache="unsafe"),
                   environment=environment, console_input=False).start()
     time.sleep(run_seconds)
@@ -68,8 +66,7 @@ def unrecorded_lines(window_log):
     then has no excuse)."""
     if not window_log or not os.path.exists(window_log):
         return 0
-    with open(window_log) as log:
-        kinds = [line.split()[0] for line in log if line.strip()]
+    kinds = [kind for kind, _ in window_events(window_log)]
     if "R" not in kinds:
         return 0
     last_record = len(kinds) - 1 - kinds[::-1].index("R")
@@ -83,7 +80,7 @@ def window_repeat(numbers, last_seen, unrecorded):
     if not numbers or not last_seen or numbers[0] > last_seen:
         return 0
     repeated = last_seen - numbers[0] + 1
-    return repeated if repeated <= unrecorded and numbers[0] >= 1 else 0
+    return repeated if repeated <= unrecorded else 0
 
 
 def check_cycle(cycle, numbers, last_seen, allowed_repeat):
