@@ -37,7 +37,7 @@ KERNEL_SOURCES := $(wildcard arch/i386/*.c arch/i386/*.S arch/i386/pc/*.c kernel
 KERNEL_OBJECTS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SOURCES))
 
 # Portable kernel code the host unit tests compile natively.
-UNIT_KERNEL_SOURCES := kernel/printf.c kernel/options_parse.c kernel/frame.c
+UNIT_KERNEL_SOURCES := kernel/printf.c kernel/options_parse.c kernel/frame.c kernel/cpu_share.c
 # The store code shared by the kernel, the host tools and the host tests.
 STORE_SOURCES := checkpoint/blockdev.c checkpoint/crc32c.c checkpoint/format.c checkpoint/store.c \
 	checkpoint/writer.c

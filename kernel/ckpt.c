@@ -32,8 +32,17 @@
  * compare, in make bench).
  *
  * The writer runs between user time slices: when no process is ready, until
- * it is done; otherwise for about one timer tick out of two, or at once while
- * processes wait for frames (the writer makes pages clean and evictable).
+ * it is done; otherwise for at most a timer tick, then programs get the next
+ * one, and only while the CPU share allows. The share (kernel/cpu_share.h,
+ * ckpt.max_share) charges the pause, the slices and the faults that only
+ * tell the kernel a page changed to a budget that programs earn as they
+ * run; when it is spent, a due snapshot and the writer's next slice wait, so
+ * the period stretches and every program keeps its share of the CPU at any
+ * ckpt.interval. Two things do not wait for the budget (they are charged
+ * all the same): processes waiting for frames (the writer makes pages clean
+ * and evictable, and a SYNC caller waiting for its checkpoint; the writer
+ * then takes a tick of two, or at once while frames are short. CKPT_LOAD is
+ * the restart's work, not a checkpoint's: one tick of two, never charged.
  * Wait queues, run queues and hardware page tables are never written.
  *
  * This file is the state machine: the pause, the phases and their order, and
@@ -352,21 +361,70 @@ void ckpt_fail(const char *when)
     output_commit_stop();
 }
 
-/* Writes until the checkpoint commits, the next timer tick, or SLICE_BLOCKS blocks. */
-static void ckpt_write_slice(void)
+/* --- the CPU's share ---------------------------------------------------------------------- */
+
+enum { SHARE_CAP_MS = 100 };    /* the credit holds at most the share of this much CPU time */
+
+/* What programs earned since the last look: the share of their cycles, up to the cap (none
+ * until the cycle counter has been measured against the timer, a few ticks after boot). */
+static void ckpt_share_accrue(void)
 {
+    uint64_t window = platform_cycles_per_tick() * platform_tick_hz() * SHARE_CAP_MS / 1000;
+    cpu_share_accrue(&ckpt.share, platform_cycles(), platform_idle_cycles,
+                     window * ckpt.share.percent / 100);
+}
+
+/* Checkpoint work ran from these counters until now: charged if programs were ready. */
+static void ckpt_share_took(enum ckpt_cpu cpu, uint64_t cycles, uint64_t idle)
+{
+    uint64_t took = platform_cycles() - cycles, waited = platform_idle_cycles - idle;
+    if (cpu == CKPT_PROGRAMS_READY)
+        cpu_share_charge(&ckpt.share, took, waited);
+    else
+        cpu_share_free(&ckpt.share, took, waited);
+}
+
+void ckpt_charge_fault(uint64_t cycles)
+{
+    if (ckpt.ready)
+        cpu_share_charge(&ckpt.share, cycles, 0);
+}
+
+void ckpt_share_figures(struct ckpt_share_figures *figures)
+{
+    if (ckpt.ready)
+        ckpt_share_accrue();        /* the programs' cycles up to now */
+    uint64_t period_ns;
+    cpu_share_recent(&ckpt.share, &period_ns, &figures->share_permille);
+    figures->period_us = period_ns / 1000 > 0xFFFFFFFFull ? 0xFFFFFFFFu
+                                                          : (uint32_t)(period_ns / 1000);
+    figures->checkpoint_cycles = ckpt.share.charged_total;
+    figures->program_cycles = ckpt.share.program_total;
+    figures->max_share = ckpt.share.percent;
+}
+
+/* Writes until the checkpoint commits, the next timer tick, SLICE_BLOCKS blocks, or (when
+ * limit is not 0) about limit cycles; programs then get a tick of their own. Loading the
+ * committed maps at a restart is not a checkpoint's work: never charged. */
+static void ckpt_write_slice(enum ckpt_cpu cpu, uint64_t limit)
+{
+    if (ckpt.phase == CKPT_LOAD)
+        cpu = CKPT_CPU_IDLE;
     uint64_t tick = platform_ticks();
+    uint64_t cycles = platform_cycles(), idle = platform_idle_cycles;
     uint32_t blocks_before = ckpt.writer.blocks_written;
     while (ckpt.ready && ckpt.phase != CKPT_IDLE) {
         if (ckpt_step() != STORE_OK) {
             ckpt_fail("while writing");
-            return;
+            break;
         }
         if (platform_ticks() != tick ||
-            ckpt.writer.blocks_written - blocks_before >= SLICE_BLOCKS)
+            ckpt.writer.blocks_written - blocks_before >= SLICE_BLOCKS ||
+            (limit && platform_cycles() - cycles >= limit))
             break;
     }
-    ckpt.next_slice_tick = platform_ticks() + 1;    /* then programs get a tick of their own */
+    ckpt_share_took(cpu, cycles, idle);
+    ckpt.next_slice_tick = platform_ticks() + 1;
 }
 
 /* --- setup and triggers ---------------------------------------------------------------------- */
@@ -410,6 +468,8 @@ void ckpt_init(void)
         strlcpy(ckpt.off_reason, "the disk cannot flush its cache", sizeof(ckpt.off_reason));
         return;
     }
+    cpu_share_init(&ckpt.share, (uint32_t)config.ckpt_max_share, platform_cycles(),
+                   platform_idle_cycles);
     ckpt.frees_lost = 1;    /* objects freed before the writer existed */
     ckpt.change_limit = format_change_limit(&objstore->super);
     ckpt.ready = 1;
@@ -465,20 +525,35 @@ static int ckpt_due(void)
            (dirty_pages > 0 || ckpt.changed_others[ckpt.open_list].count > 0);
 }
 
+/* Programs are ready and checkpoint work would take the CPU from them: may it? Processes
+ * waiting for frames or for a SYNC are helped whatever the budget (and charged all the same). */
+static int ckpt_share_allows(void)
+{
+    ckpt_share_accrue();
+    return cpu_share_allows(&ckpt.share) || sched_frame_waiting() || sched_sync_waiting();
+}
+
 void ckpt_maybe(enum ckpt_cpu cpu)
 {
     if (!ckpt.ready)
         return;
     output_commit_poll();
+    int ready = cpu == CKPT_PROGRAMS_READY;
     if (ckpt.phase == CKPT_IDLE) {
-        if (!ckpt_due())
-            return;
+        if (!ckpt_due() || (ready && !ckpt_share_allows()))
+            return;     /* not due, or checkpoints have had their share: the period stretches */
         if (config.ckpt_interval)
             ckpt.next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
+        uint64_t cycles = platform_cycles(), idle = platform_idle_cycles;
         ckpt_phase_snapshot();
+        ckpt_share_took(cpu, cycles, idle);
+        cpu_share_sample(&ckpt.share, time_monotonic_nanoseconds());
         return;
     }
-    if (cpu != CKPT_PROGRAMS_READY || sched_frame_waiting() ||
-        platform_ticks() >= ckpt.next_slice_tick)
-        ckpt_write_slice();
+    if (!ready || sched_frame_waiting())
+        ckpt_write_slice(cpu, 0);
+    else if (platform_ticks() >= ckpt.next_slice_tick &&
+             (ckpt.phase == CKPT_LOAD || ckpt_share_allows()))
+        ckpt_write_slice(cpu, sched_sync_waiting() || ckpt.phase == CKPT_LOAD
+                                  ? 0 : cpu_share_available(&ckpt.share));
 }

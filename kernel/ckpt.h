@@ -36,6 +36,20 @@ enum ckpt_cpu {
  * writer its time. */
 void ckpt_maybe(enum ckpt_cpu cpu);
 
+/* A write fault that only told the kernel a page changed took cycles from a program: charged
+ * to the checkpoints' share of the CPU (ckpt.max_share). */
+void ckpt_charge_fault(uint64_t cycles);
+
+/* The share for STATS: totals since boot, and over the last 8 periods. */
+struct ckpt_share_figures {
+    uint64_t checkpoint_cycles;     /* charged to checkpoints while programs were ready */
+    uint64_t program_cycles;        /* programs' own */
+    uint32_t period_us;             /* the mean period achieved between snapshots */
+    uint32_t share_permille;        /* charged, in per mille of the programs' cycles */
+    uint32_t max_share;             /* ckpt.max_share, per cent */
+};
+void ckpt_share_figures(struct ckpt_share_figures *figures);
+
 /* Can checkpoints be taken (a store that flushes, no failed write)? Is one being written? */
 int ckpt_enabled(void);
 /* "" while checkpoints are taken; else why not, in words (for STATS and the log). */

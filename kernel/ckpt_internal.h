@@ -11,6 +11,7 @@
 #include <cairn/disk_format.h>
 #include <checkpoint/writer.h>
 #include <kernel/ckpt.h>
+#include <kernel/cpu_share.h>
 #include <kernel/obj/objects.h>
 
 enum {
@@ -54,6 +55,7 @@ struct checkpoint {
     uint64_t next_slice_tick;           /* while programs run, the writer waits for this tick */
     uint64_t snapshot_cycles;           /* when the checkpoint being written was taken */
     uint64_t tick_checked;              /* the tick in which ckpt_due last read the clock */
+    struct cpu_share share;             /* the CPU checkpoints may take (ckpt.max_share) */
 
     /* Change lists (kernel/ckpt_changes.c): Pages on one pair, other types on the other. */
     struct change_list changed_pages[2], changed_others[2];

@@ -27,6 +27,10 @@ const struct option config_options[] = {
     { "ckpt.dirty_mib", OPTION_INT, "16", 0, 4096,
       "start a checkpoint early once this many MiB of pages are dirty (0: no limit)",
       &config.ckpt_dirty_mib },
+    { "ckpt.max_share", OPTION_INT, "10", 1, 100,
+      "per cent of the programs' CPU time checkpoints may take while programs are ready "
+      "(the pause, the write-out, the faults that notice changes); beyond it the period stretches",
+      &config.ckpt_max_share },
     { "output_commit", OPTION_BOOL, "on", 0, 0,
       "hold what programs write until the checkpoint covering it is durable (off: show it at "
       "once, for debugging)", &config.output_commit },

@@ -17,6 +17,7 @@ struct kernel_config {
     long ckpt_interval;                 /* ms between checkpoints; 0 = none */
     char ckpt_mode[OPTION_STRING_SIZE]; /* "cow": freeze dirty pages; "copy": copy them in the pause */
     long ckpt_dirty_mib;                /* dirty MiB that start a checkpoint early; 0 = no limit */
+    long ckpt_max_share;                /* per cent of programs' CPU time checkpoints may take */
     char restore[OPTION_STRING_SIZE];   /* "lazy": load on first touch; "eager": all before resuming */
     int output_commit;                  /* hold program output until its checkpoint commits */
     long ckpt_output_delay;             /* ms held output may wait before it starts a checkpoint */

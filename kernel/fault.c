@@ -1,6 +1,8 @@
 /* User page faults: look the address up in the Space tree, then fill the hardware page table. */
 #include <stddef.h>
 #include <arch/mmu.h>
+#include <arch/platform.h>
+#include <kernel/ckpt.h>
 #include <kernel/fault.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
@@ -71,9 +73,10 @@ uint32_t process_hardware_directory(struct process *process)
     return directory;
 }
 
-void fault_page(struct process *process, uint32_t address, enum fault_access access)
+void fault_page(struct process *process, uint32_t address, enum fault_access access,
+                uint64_t trapped)
 {
-    int write = access == FAULT_WRITE;
+    int write = access != FAULT_READ;
     objstore_begin_operation();
     struct space *root = process_space(process);
     if (!root) {
@@ -91,7 +94,10 @@ void fault_page(struct process *process, uint32_t address, enum fault_access acc
                                       : "page fault (nothing mapped)", address);
         return;
     }
-    /* Writable only on a write fault: the first write after a snapshot must be seen. */
+    /* Writable only on a write fault: the first write after a snapshot must be seen. A write
+     * to a page mapped read-only is there only to see it (and copy it while frozen): it is
+     * checkpoint work, charged to their share of the CPU. */
+    int noticing = access == FAULT_WRITE_PROTECTED;
     uint32_t frame = write ? page_frame_for_write(page) : page_frame(page);
     if (!frame && fault_store_trouble(process, address))
         return;
@@ -101,4 +107,6 @@ void fault_page(struct process *process, uint32_t address, enum fault_access acc
         return;
     }
     stats.page_faults++;
+    if (noticing)
+        ckpt_charge_fault(platform_cycles() - trapped);    /* the way back to user mode is not */
 }

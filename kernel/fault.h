@@ -8,10 +8,16 @@ struct process;
 struct space;
 
 /* What the faulting instruction did to its page. */
-enum fault_access { FAULT_READ, FAULT_WRITE };
+enum fault_access {
+    FAULT_READ,
+    FAULT_WRITE,                /* to a page not mapped in the hardware's tables */
+    FAULT_WRITE_PROTECTED,      /* to a page they map read-only: after a snapshot, or a read */
+};
 
-/* Maps the page behind address, waits for a frame, or stops the process. */
-void fault_page(struct process *process, uint32_t address, enum fault_access access);
+/* Maps the page behind address, waits for a frame, or stops the process; trapped is the cycle
+ * counter when the trap was taken. */
+void fault_page(struct process *process, uint32_t address, enum fault_access access,
+                uint64_t trapped);
 
 /* The process's address-space root, or NULL (and the process stopped) when it is gone. */
 struct space *process_space(struct process *process);

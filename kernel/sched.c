@@ -290,8 +290,9 @@ void sched_run(void)
     static uint64_t reclaimed_tick;     /* while processes run, reclaiming takes a step a tick */
     static uint64_t released_tick;      /* and so does releasing held output */
     for (;;) {
-        if (objstore)
-            ckpt_maybe(CKPT_PROGRAMS_READY);
+        if (objstore)   /* work done for checkpoints while no process is ready is free */
+            ckpt_maybe(process_current || sched_higher_ready(-1) ? CKPT_PROGRAMS_READY
+                                                                 : CKPT_CPU_IDLE);
         if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
             reclaimed_tick = platform_ticks();
             reclaim_step();

@@ -364,6 +364,13 @@ static syscall_result_t decode_stats(struct process *process, void *data,
     out->pages_evicted = objstore_evictions;
     out->restart_count = objstore ? (uint32_t)objstore->root.restart_count : 0;
     strlcpy(out->checkpoints_off, ckpt_off_reason(), sizeof(out->checkpoints_off));
+    struct ckpt_share_figures share;
+    ckpt_share_figures(&share);
+    out->checkpoint_cycles = share.checkpoint_cycles;
+    out->program_cycles = share.program_cycles;
+    out->period_us = share.period_us;
+    out->share_permille = share.share_permille;
+    out->max_share = share.max_share;
     return user_buffer_prepare_out(process, syscall_argument(process, REGISTER_STATS_BUFFER),
                                    size, to);
 }

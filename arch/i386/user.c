@@ -17,6 +17,7 @@ enum {
     CR0_MONITOR_COPROCESSOR = 1 << 1, CR0_EMULATION = 1 << 2, CR0_NUMERIC_ERROR = 1 << 5,
     CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10,
     CPUID_FXSR = 1 << 24,
+    PAGE_FAULT_PRESENT = 1 << 0,    /* the page was mapped: its protection refused the access */
     PAGE_FAULT_WRITE = 1 << 1,
 };
 
@@ -110,9 +111,17 @@ static const char *user_fault_name(uint32_t vector)
     }
 }
 
+static enum fault_access user_fault_access(uint32_t error_code)
+{
+    if (!(error_code & PAGE_FAULT_WRITE))
+        return FAULT_READ;
+    return (error_code & PAGE_FAULT_PRESENT) ? FAULT_WRITE_PROTECTED : FAULT_WRITE;
+}
+
 /* A trap taken in user mode: save the process, handle the trap, run whoever is next. */
 void trap_user(struct trap_frame *frame)
 {
+    uint64_t trapped = cpu_rdtsc();
     struct process *process = process_current;
     assert(process != NULL);
     context_save(&process->context, frame);
@@ -121,8 +130,7 @@ void trap_user(struct trap_frame *frame)
     else if (frame->vector == TRAP_SYSCALL)
         syscall_handle(process);
     else if (frame->vector == TRAP_PAGE_FAULT)
-        fault_page(process, cpu_read_cr2(),
-                   (frame->error_code & PAGE_FAULT_WRITE) ? FAULT_WRITE : FAULT_READ);
+        fault_page(process, cpu_read_cr2(), user_fault_access(frame->error_code), trapped);
     else
         process_fault(process, user_fault_name(frame->vector), PROCESS_FAULT_NO_ADDRESS);
     sched_run();

@@ -166,10 +166,20 @@ struct cairn_stats {
     uint32_t pages_loaded;      /* pages read from the disk since boot (first touch or after eviction) */
     uint32_t pages_evicted;     /* clean pages whose frames were taken back since boot */
     char checkpoints_off[72];   /* "" while checkpoints are taken; else why not, in words */
+    /* The checkpoints' share of the CPU (ckpt.max_share), in cycles (guest instructions under
+     * -icount): taken from programs while they were ready (the pause, the write-out, the
+     * faults that noticed a change), and the programs' own, since boot. */
+    uint64_t checkpoint_cycles;
+    uint64_t program_cycles;
+    uint32_t period_us;         /* the period achieved: mean time between the last 9 snapshots */
+    uint32_t share_permille;    /* checkpoint_cycles over program_cycles, over those periods */
+    uint32_t max_share;         /* the bound, in per cent (ckpt.max_share) */
+    uint32_t reserved;
 };
 
-/* STATS fills as many bytes as asked for: 104 from programs built before checkpoints_off. */
-_Static_assert(sizeof(struct cairn_stats) == 176, "cairn_stats is part of the ABI");
+/* STATS fills as many bytes as asked for: 104 from programs built before checkpoints_off,
+ * 176 from those built before checkpoint_cycles. */
+_Static_assert(sizeof(struct cairn_stats) == 208, "cairn_stats is part of the ABI");
 
 /* CONSOLE_READ modes: whatever bytes are there (at least one), or one line ending in '\n'
  * (a '\r' from a terminal's Enter key is given as '\n'). */

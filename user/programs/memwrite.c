@@ -67,11 +67,19 @@ int main(int argc, char **argv)
         printf("memwrite: FAILED: the working set does not hold the last pass\n");
         return 1;
     }
-    printf("memwrite: mib=%u passes=%u ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u\n",
+    /* The checkpoints' share of the CPU over the run (what the kernel charged them, against
+     * the programs' own cycles), and the period they achieved. */
+    uint64_t charged = after.checkpoint_cycles - before.checkpoint_cycles;
+    uint64_t program = after.program_cycles - before.program_cycles;
+    uint32_t checkpoints = after.checkpoints - before.checkpoints;
+    printf("memwrite: mib=%u passes=%u ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u "
+           "share_permille=%llu period_us=%llu max_share=%u\n",
            mebibytes, passes, (unsigned long long)elapsed_ns, (unsigned long long)cycles,
-           after.checkpoints - before.checkpoints,
-           after.checkpoint_blocks - before.checkpoint_blocks,
-           after.page_faults - before.page_faults);
+           checkpoints, after.checkpoint_blocks - before.checkpoint_blocks,
+           after.page_faults - before.page_faults,
+           (unsigned long long)(program ? charged * 1000 / program : 0),
+           (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0),
+           after.max_share);
     printf("memwrite: done\n");
     cairn_sync();
     return 0;

@@ -50,6 +50,11 @@ void pit_tick(void)
         cycles_per_tick = (tick_cycles_at - calibration_cycles_at) / CALIBRATION_TICKS;
 }
 
+uint64_t pit_cycles_per_tick(void)
+{
+    return cycles_per_tick;
+}
+
 uint32_t pit_nanoseconds_into_tick(void)
 {
     if (!cycles_per_tick || !pit_tick_hz)

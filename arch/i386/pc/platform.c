@@ -89,6 +89,16 @@ uint64_t platform_cycles(void)
     return cpu_rdtsc();
 }
 
+uint64_t platform_cycles_per_tick(void)
+{
+    uint32_t flags = cpu_eflags();
+    cpu_interrupts_disable();
+    uint64_t cycles = pit_cycles_per_tick();
+    if (flags & (1 << 9))
+        cpu_interrupts_enable();
+    return cycles;
+}
+
 uint32_t platform_tick_hz(void)
 {
     return pit_rate_hz();

@@ -22,6 +22,8 @@ extern volatile uint64_t pit_ticks;
  * counter once it has been measured against the timer (below one tick, so time never jumps). */
 void pit_tick(void);
 uint32_t pit_nanoseconds_into_tick(void);
+/* How far the cycle counter moves in one tick; 0 until measured. */
+uint64_t pit_cycles_per_tick(void);
 
 void uart_init(void);
 void uart_enable_receive_interrupt(void);

@@ -31,6 +31,9 @@ uint64_t platform_ticks(void);
 uint64_t platform_cycles(void);
 extern uint64_t platform_boot_cycles;
 uint32_t platform_tick_hz(void);
+/* How far the cycle counter moves in one tick, measured against the timer some ticks after
+ * boot; 0 until then. */
+uint64_t platform_cycles_per_tick(void);
 /* Nanoseconds since the last tick (0 until the cycle counter is measured); below one tick. */
 uint32_t platform_nanoseconds_into_tick(void);
 
