@@ -384,10 +384,23 @@ static void ckpt_share_took(enum ckpt_cpu cpu, uint64_t cycles, uint64_t idle)
         cpu_share_free(&ckpt.share, took, waited);
 }
 
-void ckpt_charge_fault(uint64_t cycles)
+uint64_t ckpt_fault_trapped;
+static uint64_t fault_taken_then;   /* the share's taken_total at that trap */
+
+void ckpt_fault_noticed(uint64_t trapped)
 {
-    if (ckpt.ready)
-        cpu_share_charge(&ckpt.share, cycles, 0);
+    if (!ckpt.ready)
+        return;
+    ckpt_fault_trapped = trapped;
+    fault_taken_then = ckpt.share.taken_total;
+}
+
+void ckpt_fault_answered(void)
+{
+    uint64_t took = platform_cycles() - ckpt_fault_trapped;
+    uint64_t others = ckpt.share.taken_total - fault_taken_then;   /* slices meanwhile */
+    ckpt_fault_trapped = 0;
+    cpu_share_charge(&ckpt.share, took > others ? took - others : 0, 0);
 }
 
 void ckpt_share_figures(struct ckpt_share_figures *figures)

@@ -36,9 +36,12 @@ enum ckpt_cpu {
  * writer its time. */
 void ckpt_maybe(enum ckpt_cpu cpu);
 
-/* A write fault that only told the kernel a page changed took cycles from a program: charged
- * to the checkpoints' share of the CPU (ckpt.max_share). */
-void ckpt_charge_fault(uint64_t cycles);
+/* A write fault that only told the kernel a page changed, trapped at these cycles, is being
+ * answered: the time from its trap until the program runs again (ckpt_fault_answered, on the
+ * way back to user mode) is charged to the checkpoints' share of the CPU (ckpt.max_share). */
+void ckpt_fault_noticed(uint64_t trapped);
+extern uint64_t ckpt_fault_trapped;     /* 0: no such fault is being answered */
+void ckpt_fault_answered(void);
 
 /* The share for STATS: totals since boot, and over the last 8 periods. */
 struct ckpt_share_figures {

@@ -33,6 +33,7 @@ void cpu_share_accrue(struct cpu_share *share, uint64_t cycles, uint64_t idle, u
 void cpu_share_free(struct cpu_share *share, uint64_t cycles, uint64_t idle)
 {
     share->taken_unseen += cycles;
+    share->taken_total += cycles;
     share->taken_idle_unseen += at_most(idle, cycles);
 }
 

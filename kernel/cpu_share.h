@@ -32,7 +32,8 @@ struct cpu_share {
     uint64_t seen_cycles, seen_idle;    /* the cycle and idle counters at the last accrual */
     uint64_t taken_unseen;          /* checkpoint work's cycles since the last accrual */
     uint64_t taken_idle_unseen;     /* ...of which the CPU idled (waiting for the disk) */
-    uint64_t charged_total;         /* cycles charged to checkpoints since the start */
+    uint64_t taken_total;           /* cycles of checkpoint work since the start, charged or free */
+    uint64_t charged_total;         /* ...of which charged */
     uint64_t program_total;         /* cycles programs had since the start */
     struct cpu_share_sample samples[CPU_SHARE_SAMPLES];
     uint32_t sample_count;          /* samples taken (the ring holds the newest) */

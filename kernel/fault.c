@@ -108,5 +108,5 @@ void fault_page(struct process *process, uint32_t address, enum fault_access acc
     }
     stats.page_faults++;
     if (noticing)
-        ckpt_charge_fault(platform_cycles() - trapped);    /* the way back to user mode is not */
+        ckpt_fault_noticed(trapped);
 }

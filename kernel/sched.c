@@ -328,6 +328,8 @@ void sched_run(void)
             if (process_current != last_entered)
                 stats.context_switches++;
             last_entered = process_current;
+            if (ckpt_fault_trapped)
+                ckpt_fault_answered();  /* a fault that noticed a change: charged until here */
             arch_enter_user(process_current);
             continue;           /* it could not be entered: parked or stopped instead */
         }

@@ -10,6 +10,8 @@ otherwise. What each row measures (docs/benchmarks.md has the details):
   slowdown                  user program `memwrite` at 0, 10, 100 and 1,000 checkpoints per
                             second, per ckpt.mode; its TCG baseline also gives the rate of
                             the guest's TSC under TCG, used to turn cycles into ms
+  key-value                 user program `memwrite kv`: random sets into a 64 MiB table at 0, 10 and
+                            100 checkpoints per second, per ckpt.mode (under --icount only)
   snapshot pause            user program `dirty` at 1, 16 and 64 MiB dirty, per ckpt.mode
   resume                    an image holding a 16 or 256 MiB data set, per restore policy
   output latency            user program `outlat` answering console lines, per setting: the
@@ -180,7 +182,7 @@ def disk_rows(directory):
 # --- slowdown of a memory-writing workload: user program `memwrite` ----------------------
 
 MEMWRITE = re.compile(r"^memwrite: mib=\d+ passes=\d+ ns=(\d+) cycles=(\d+) checkpoints=(\d+) "
-                      r"blocks=(\d+) faults=(\d+)", re.M)
+                      r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+)", re.M)
 MEMWRITE_MIB = 8
 MEMWRITE_PASSES = 5000      # about 1.5 s under TCG without checkpoints
 SLOWDOWN_RATES = (10, 100, 1000)    # checkpoints per second: ckpt.interval = 1000 / rate ms
@@ -188,7 +190,8 @@ MEMWRITE_TIMEOUT_SECONDS = 30       # about 20 times the baseline's whole boot u
 
 
 def run_memwrite(image, interval_ms, mode, extra):
-    """{ns, cycles, checkpoints, blocks, faults} of the timed passes, or None."""
+    """{ns, cycles, checkpoints, blocks, faults, share_permille, period_us} of the timed passes
+    (the share the kernel charged checkpoints, and the period they achieved), or None."""
     output = run_until(["--disk", image, "--snapshot", "--cmdline",
                         "tick_hz=1000 ckpt.interval=%d ckpt.dirty_mib=0 ckpt.mode=%s "
                         "run=memwrite:%d:%d" % (interval_ms, mode, MEMWRITE_MIB, MEMWRITE_PASSES)]
@@ -199,19 +202,20 @@ def run_memwrite(image, interval_ms, mode, extra):
             return {"timed_out": True}
         complain("memwrite figures", output)
         return None
-    return dict(zip(("ns", "cycles", "checkpoints", "blocks", "faults"),
-                    (int(x) for x in match.groups())))
+    return dict(zip(("ns", "cycles", "checkpoints", "blocks", "faults", "share_permille",
+                     "period_us"), (int(x) for x in match.groups())))
 
 
 def slowdown_text(run, baseline, rate):
-    """Slowdown in %, and the checkpoints taken against the rate times the guest's elapsed time."""
+    """Slowdown in %, the checkpoints taken against the rate times the guest's elapsed time, the
+    period achieved and the share of the CPU the kernel charged them (ckpt.max_share)."""
     if not run or not baseline:
         return "n/a"
     if run.get("timed_out"):
         return "n/a: not done in %d s wall" % MEMWRITE_TIMEOUT_SECONDS
-    return "%+.1f%% (%d checkpoints of %d due, %d blocks)" % (
+    return "%+.1f%% (%d checkpoints of %d due, %d blocks; period %.0f ms, share %.1f%%)" % (
         100.0 * (run["cycles"] / baseline - 1), run["checkpoints"], rate * run["ns"] // 10**9,
-        run["blocks"])
+        run["blocks"], run["period_us"] / 1000, run["share_permille"] / 10)
 
 
 def host_tsc_per_ns():
@@ -259,6 +263,50 @@ def slowdown_rows(directory):
                          slowdown_text(runs[(mode, rate, "counted")], base_instructions, rate),
                          slowdown_text(runs[(mode, rate, "timed")], base_cycles, rate)))
     return rows, tsc_per_ns, measured
+
+
+# --- a key-value workload: user program `kvset` ---------------------------------------------
+
+KVSET = re.compile(r"^kvset: mib=\d+ sets=\d+ ns=(\d+) cycles=(\d+) checkpoints=(\d+) "
+                   r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+)", re.M)
+KVSET_MIB = 64
+KVSET_SETS = 30000000       # about 2.6 s under --icount without checkpoints
+KVSET_RATES = (10, 100)
+KVSET_TIMEOUT_SECONDS = 120
+
+
+def run_kvset(image, interval_ms, mode):
+    """The figures of kvset's timed sets under --icount (as run_memwrite's), or None."""
+    output = run_until(["--icount", "--mem", "384", "--disk", image, "--snapshot", "--cmdline",
+                        "tick_hz=1000 ckpt.interval=%d ckpt.dirty_mib=0 ckpt.mode=%s "
+                        "run=memwrite:kv:%d:%d" % (interval_ms, mode, KVSET_MIB, KVSET_SETS)],
+                       ["kvset: done"], timeout=KVSET_TIMEOUT_SECONDS)
+    match = KVSET.search(output)
+    if not match:
+        if "started memwrite" in output:
+            return {"timed_out": True}
+        complain("kvset figures", output)
+        return None
+    return dict(zip(("ns", "cycles", "checkpoints", "blocks", "faults", "share_permille",
+                     "period_us"), (int(x) for x in match.groups())))
+
+
+def kvset_rows(directory):
+    image = make_image(directory, "kvset.img", size_mib=image_mib_for(KVSET_MIB), data_mib=0)
+    baseline = run_kvset(image, 0, "cow")
+    cycles = baseline["cycles"] if baseline and "cycles" in baseline else None
+    rows = [("key-value baseline: memwrite kv, %d random sets into a %d MiB table (two pages "
+             "dirtied a set), no checkpoints (ckpt.interval=0)" % (KVSET_SETS, KVSET_MIB),
+             number(cycles), "-")]
+    for mode in CKPT_MODES:
+        for rate in KVSET_RATES:
+            run = run_kvset(image, 1000 // rate, mode)
+            rows.append(("key-value slowdown at %d checkpoints/s (ckpt.interval=%d, "
+                         "ckpt.mode=%s)" % (rate, 1000 // rate, mode),
+                         slowdown_text(run, cycles, rate), "-"))
+    rows.append(("key-value slowdown, ckpt.mode=hybrid", "n/a: not built yet (issue 17, item 5)",
+                 "-"))
+    return rows
 
 
 # --- destroying a program's bank: user program `hog`, reclaimed when it exits --------------
@@ -731,8 +779,8 @@ def parse_arguments(argv):
 
 # Groups of rows in the table's order, for --only. The checkpoint, resume, reclaim and slowdown
 # rows need the TSC rate the slowdown group measures, and the checkpoint rows the raw disk.
-ROW_GROUPS = ("micro", "disk", "checkpoint", "resume", "reclaim", "slowdown", "output-latency",
-              "output-window", "output-flood", "savevm")
+ROW_GROUPS = ("micro", "disk", "checkpoint", "resume", "reclaim", "slowdown", "key-value",
+              "output-latency", "output-window", "output-flood", "savevm")
 
 
 def main(argv):
@@ -757,6 +805,8 @@ def main(argv):
             rows += reclaim_rows(directory, tsc_per_ns)
         if "slowdown" in wanted:
             rows += slowdown
+        if "key-value" in wanted:
+            rows += kvset_rows(directory)
         if "output-latency" in wanted:
             rows += output_latency_rows(directory)
         if "output-window" in wanted:

@@ -13,6 +13,15 @@
  *
  * memwrite MIB 0: after the first pass, prints "memwrite: running", SYNCs,
  * and then writes passes forever (the running guest of QEMU's savevm figure).
+ *
+ * memwrite kv MIB SETS: the key-value workload. A table of MIB MiB of 64-byte
+ * slots, each a key, the number of the set that wrote it and a value of 14
+ * words derived from both (so a torn or stale slot shows). A key goes to one
+ * slot (key modulo the slot count; a set replaces what was there, as in a
+ * cache). The table is filled once, untimed; then SETS sets of random keys,
+ * each writing its slot and the header page's count of sets: two pages
+ * dirtied per set, one of them always the same. Prints "kvset:" lines with
+ * the same figures, after checking every slot.
  */
 enum { SEQUENTIAL_BYTES = 256 };
 
@@ -37,8 +46,95 @@ static int memwrite_check(const uint32_t *memory, size_t size, uint32_t pass)
     return 1;
 }
 
+enum { VALUE_WORDS = 14 };
+
+struct slot {
+    uint32_t key;
+    uint32_t set;               /* the set that wrote it (0: the fill) */
+    uint32_t value[VALUE_WORDS];
+};
+
+struct header {
+    uint32_t sets;              /* sets done */
+    uint32_t pad[CAIRN_PAGE_SIZE / sizeof(uint32_t) - 1];   /* a page of its own */
+};
+
+static uint32_t value_word(uint32_t key, uint32_t set, uint32_t i)
+{
+    return (key ^ (set * 2654435761u)) + i;
+}
+
+static void slot_write(struct slot *slot, uint32_t key, uint32_t set)
+{
+    slot->key = key;
+    slot->set = set;
+    for (uint32_t i = 0; i < VALUE_WORDS; i++)
+        slot->value[i] = value_word(key, set, i);
+}
+
+static int slot_good(const struct slot *slot, uint32_t slots, uint32_t index, uint32_t sets)
+{
+    if (slot->key % slots != index || slot->set > sets)
+        return 0;
+    for (uint32_t i = 0; i < VALUE_WORDS; i++)
+        if (slot->value[i] != value_word(slot->key, slot->set, i))
+            return 0;
+    return 1;
+}
+
+static int kvset(int argc, char **argv)
+{
+    uint32_t mebibytes = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 64;
+    uint32_t sets = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 1000000;
+    uint32_t slots = (uint32_t)(((size_t)mebibytes << 20) / sizeof(struct slot));
+    struct header *header = malloc(sizeof(*header));
+    struct slot *table = malloc((size_t)slots * sizeof(struct slot));
+    if (!header || !table || slots == 0) {
+        printf("kvset: FAILED: no %u MiB\n", mebibytes);
+        return 1;
+    }
+    for (uint32_t index = 0; index < slots; index++)
+        slot_write(&table[index], index, 0);
+    header->sets = 0;
+    random_seed(2026);
+    struct cairn_stats before, after;
+    cairn_stats(&before);
+    uint64_t start_ns = clock_now_ns();
+    uint64_t start_cycles = cpu_timestamp();
+    for (uint32_t set = 1; set <= sets; set++) {
+        uint32_t key = random_next();
+        slot_write(&table[key % slots], key, set);
+        header->sets = set;
+    }
+    uint64_t cycles = cpu_timestamp() - start_cycles;
+    uint64_t elapsed_ns = clock_now_ns() - start_ns;
+    cairn_stats(&after);
+    uint32_t bad = 0;
+    for (uint32_t index = 0; index < slots; index++)
+        bad += !slot_good(&table[index], slots, index, sets);
+    if (bad || header->sets != sets) {
+        printf("kvset: FAILED: %u slots of %u are wrong\n", bad, slots);
+        return 1;
+    }
+    uint64_t charged = after.checkpoint_cycles - before.checkpoint_cycles;
+    uint64_t program = after.program_cycles - before.program_cycles;
+    uint32_t checkpoints = after.checkpoints - before.checkpoints;
+    printf("kvset: mib=%u sets=%u ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u "
+           "share_permille=%llu period_us=%llu\n", mebibytes, sets,
+           (unsigned long long)elapsed_ns, (unsigned long long)cycles, checkpoints,
+           after.checkpoint_blocks - before.checkpoint_blocks,
+           after.page_faults - before.page_faults,
+           (unsigned long long)(program ? charged * 1000 / program : 0),
+           (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0));
+    printf("kvset: done\n");
+    cairn_sync();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "kv") == 0)
+        return kvset(argc, argv);
     uint32_t mebibytes = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 8;
     uint32_t passes = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 100;
     size_t size = (size_t)mebibytes << 20;
