@@ -12,7 +12,7 @@ from conftest import ROOT
 
 MEMWRITE = re.compile(r"^memwrite: mib=8 passes=\d+ ns=(\d+) cycles=\d+ checkpoints=(\d+) "
                       r"blocks=\d+ faults=\d+ share_permille=(\d+) period_us=(\d+) "
-                      r"max_share=(\d+)$", re.M)
+                      r"max_share=(\d+) charged=\d+$", re.M)
 # One slice of the writer or one snapshot may overshoot the credit (a step of at most
 # SLICE_BLOCKS blocks, kernel/ckpt.c), and the credit may hold up to its cap at the start.
 SLACK_PERMILLE = 20

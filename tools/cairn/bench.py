@@ -182,7 +182,13 @@ def disk_rows(directory):
 # --- slowdown of a memory-writing workload: user program `memwrite` ----------------------
 
 MEMWRITE = re.compile(r"^memwrite: mib=\d+ passes=\d+ ns=(\d+) cycles=(\d+) checkpoints=(\d+) "
-                      r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+)", re.M)
+                      r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+) "
+                      r"max_share=\d+ charged=(\d+)", re.M)
+RUN_FIELDS = ("ns", "cycles", "checkpoints", "blocks", "faults", "share_permille", "period_us",
+              "charged")
+CHECKSUM = re.compile(r"^(?:\[k\] )?diskbench: checksum \(CRC32C, ([a-z0-9 ]+)\): \d+ MiB in \d+ ms "
+                      r"and \d+ cycles: ([\d.]+) MiB/s, ([\d.]+) cycles a byte", re.M)
+LIMIT_DISK_MIB = 16
 MEMWRITE_MIB = 8
 MEMWRITE_PASSES = 5000      # about 1.5 s under TCG without checkpoints
 SLOWDOWN_RATES = (10, 100, 1000)    # checkpoints per second: ckpt.interval = 1000 / rate ms
@@ -190,8 +196,9 @@ MEMWRITE_TIMEOUT_SECONDS = 30       # about 20 times the baseline's whole boot u
 
 
 def run_memwrite(image, interval_ms, mode, extra):
-    """{ns, cycles, checkpoints, blocks, faults, share_permille, period_us} of the timed passes
-    (the share the kernel charged checkpoints, and the period they achieved), or None."""
+    """{ns, cycles, checkpoints, blocks, faults, share_permille, period_us, charged} of the timed
+    passes (the share and the cycles the kernel charged checkpoints, and the period they
+    achieved), or None."""
     output = run_until(["--disk", image, "--snapshot", "--cmdline",
                         "tick_hz=1000 ckpt.interval=%d ckpt.dirty_mib=0 ckpt.mode=%s "
                         "run=memwrite:%d:%d" % (interval_ms, mode, MEMWRITE_MIB, MEMWRITE_PASSES)]
@@ -202,20 +209,64 @@ def run_memwrite(image, interval_ms, mode, extra):
             return {"timed_out": True}
         complain("memwrite figures", output)
         return None
-    return dict(zip(("ns", "cycles", "checkpoints", "blocks", "faults", "share_permille",
-                     "period_us"), (int(x) for x in match.groups())))
+    return dict(zip(RUN_FIELDS, (int(x) for x in match.groups())))
 
 
-def slowdown_text(run, baseline, rate):
+def slowdown_text(run, baseline, rate, limit_per_block=None):
     """Slowdown in %, the checkpoints taken against the rate times the guest's elapsed time, the
-    period achieved and the share of the CPU the kernel charged them (ckpt.max_share)."""
+    period achieved and the share of the CPU the kernel charged them (ckpt.max_share); and,
+    given the limit's cycles per block, what the kernel charged per block as a multiple of it."""
     if not run or not baseline:
         return "n/a"
     if run.get("timed_out"):
         return "n/a: not done in %d s wall" % MEMWRITE_TIMEOUT_SECONDS
-    return "%+.1f%% (%d checkpoints of %d due, %d blocks; period %.0f ms, share %.1f%%)" % (
+    multiple = ""
+    if limit_per_block and run["blocks"]:
+        multiple = "; %.1fx the limit a block" % (run["charged"] / run["blocks"] / limit_per_block)
+    return "%+.1f%% (%d checkpoints of %d due, %d blocks; period %.0f ms, share %.1f%%%s)" % (
         100.0 * (run["cycles"] / baseline - 1), run["checkpoints"], rate * run["ns"] // 10**9,
-        run["blocks"], run["period_us"] / 1000, run["share_permille"] / 10)
+        run["blocks"], run["period_us"] / 1000, run["share_permille"] / 10, multiple)
+
+
+def run_limit(directory, extra):
+    """What a checkpoint must do with each block at least, measured in the guest: the checksum
+    (diskbench's CRC32C pass: how, MiB/s, cycles a byte) and the raw write + flush (MiB/s)."""
+    image = os.path.join(directory, "limit.img")
+    with open(image, "wb") as file:
+        file.truncate(2 * LIMIT_DISK_MIB * MIB)
+    output = run_until(["--disk", image, "--aio", "threads", "--cmdline",
+                        "tick_hz=1000 diskbench=%d" % LIMIT_DISK_MIB] + extra, ["diskbench: done"])
+    os.unlink(image)
+    checksum = CHECKSUM.search(output)
+    write = {m.group(1): float(m.group(4)) for m in DISK.finditer(output)}
+    if not checksum or "sequential write + flush" not in write:
+        complain("checksum and write figures", output)
+        return None
+    return {"how": checksum.group(1), "checksum_mib_s": float(checksum.group(2)),
+            "cycles_a_byte": float(checksum.group(3)),
+            "write_mib_s": write["sequential write + flush"]}
+
+
+def limit_row(counted, timed, tsc_per_ns):
+    """The limit row, and its cycles per 4 KiB block in each column (None where not measured):
+    under --icount the checksum's instructions (the write is the device's DMA); under TCG the
+    checksum's cycles plus the raw write's time at the TSC rate."""
+    block = 4096
+    counted_block = counted["cycles_a_byte"] * block if counted else None
+    timed_block = None
+    if timed and tsc_per_ns:
+        seconds = block / MIB / timed["checksum_mib_s"] + block / MIB / timed["write_mib_s"]
+        timed_block = seconds * 1e9 * tsc_per_ns
+    mib = MEMWRITE_MIB * MIB // block
+    row = ("the limit for memwrite: checksum and write each dirty block once, per checkpoint of "
+           "%d MiB (diskbench in the guest: CRC32C with %s, and the raw write + flush)"
+           % (MEMWRITE_MIB, (counted or timed or {"how": "n/a"})["how"]),
+           "%d (%.2f a byte; the write is DMA)" % (counted_block * mib, counted["cycles_a_byte"])
+           if counted else "n/a",
+           "%.1f ms (checksum %.0f MiB/s, write %.0f MiB/s)" % (
+               timed_block * mib / tsc_per_ns / 1e6, timed["checksum_mib_s"],
+               timed["write_mib_s"]) if timed_block else "n/a")
+    return row, counted_block, timed_block
 
 
 def host_tsc_per_ns():
@@ -251,24 +302,29 @@ def slowdown_rows(directory):
     measured = (sum(run["cycles"] for run in timed) / sum(run["ns"] for run in timed)
                 if timed else None)
     tsc_per_ns = host_tsc_per_ns() or measured
+    limit, counted_limit, timed_limit = limit_row(run_limit(directory, ["--icount"]),
+                                                  run_limit(directory, []), tsc_per_ns)
     rows = [("memwrite baseline: %d passes over %d MiB, no checkpoints (ckpt.interval=0)"
              % (MEMWRITE_PASSES, MEMWRITE_MIB), number(base_instructions),
              "%s ms (runs: %s)" % ("%.0f" % (base_cycles / tsc_per_ns / 1e6) if timed else "n/a",
                                    ", ".join("%.0f ms" % (run["cycles"] / tsc_per_ns / 1e6)
-                                             for run in timed) or "n/a"))]
+                                             for run in timed) or "n/a")), limit]
     for mode in CKPT_MODES:
         for rate in SLOWDOWN_RATES:
             rows.append(("memwrite slowdown at %d checkpoints/s (ckpt.interval=%d, ckpt.mode=%s)"
                          % (rate, 1000 // rate, mode),
-                         slowdown_text(runs[(mode, rate, "counted")], base_instructions, rate),
-                         slowdown_text(runs[(mode, rate, "timed")], base_cycles, rate)))
+                         slowdown_text(runs[(mode, rate, "counted")], base_instructions, rate,
+                                       counted_limit),
+                         slowdown_text(runs[(mode, rate, "timed")], base_cycles, rate,
+                                       timed_limit)))
     return rows, tsc_per_ns, measured
 
 
 # --- a key-value workload: user program `kvset` ---------------------------------------------
 
 KVSET = re.compile(r"^kvset: mib=\d+ sets=\d+ ns=(\d+) cycles=(\d+) checkpoints=(\d+) "
-                   r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+)", re.M)
+                   r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+) "
+                   r"charged=(\d+)", re.M)
 KVSET_MIB = 64
 KVSET_SETS = 30000000       # about 2.6 s under --icount without checkpoints
 KVSET_RATES = (10, 100)
@@ -287,12 +343,13 @@ def run_kvset(image, interval_ms, mode):
             return {"timed_out": True}
         complain("kvset figures", output)
         return None
-    return dict(zip(("ns", "cycles", "checkpoints", "blocks", "faults", "share_permille",
-                     "period_us"), (int(x) for x in match.groups())))
+    return dict(zip(RUN_FIELDS, (int(x) for x in match.groups())))
 
 
 def kvset_rows(directory):
     image = make_image(directory, "kvset.img", size_mib=image_mib_for(KVSET_MIB), data_mib=0)
+    limit = run_limit(directory, ["--icount"])
+    limit_block = limit["cycles_a_byte"] * 4096 if limit else None
     baseline = run_kvset(image, 0, "cow")
     cycles = baseline["cycles"] if baseline and "cycles" in baseline else None
     rows = [("key-value baseline: memwrite kv, %d random sets into a %d MiB table (two pages "
@@ -303,7 +360,7 @@ def kvset_rows(directory):
             run = run_kvset(image, 1000 // rate, mode)
             rows.append(("key-value slowdown at %d checkpoints/s (ckpt.interval=%d, "
                          "ckpt.mode=%s)" % (rate, 1000 // rate, mode),
-                         slowdown_text(run, cycles, rate), "-"))
+                         slowdown_text(run, cycles, rate, limit_block), "-"))
     rows.append(("key-value slowdown, ckpt.mode=hybrid", "n/a: not built yet (issue 17, item 5)",
                  "-"))
     return rows

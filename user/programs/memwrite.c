@@ -120,12 +120,13 @@ static int kvset(int argc, char **argv)
     uint64_t program = after.program_cycles - before.program_cycles;
     uint32_t checkpoints = after.checkpoints - before.checkpoints;
     printf("kvset: mib=%u sets=%u ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u "
-           "share_permille=%llu period_us=%llu\n", mebibytes, sets,
+           "share_permille=%llu period_us=%llu charged=%llu\n", mebibytes, sets,
            (unsigned long long)elapsed_ns, (unsigned long long)cycles, checkpoints,
            after.checkpoint_blocks - before.checkpoint_blocks,
            after.page_faults - before.page_faults,
            (unsigned long long)(program ? charged * 1000 / program : 0),
-           (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0));
+           (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0),
+           (unsigned long long)charged);
     printf("kvset: done\n");
     cairn_sync();
     return 0;
@@ -169,13 +170,13 @@ int main(int argc, char **argv)
     uint64_t program = after.program_cycles - before.program_cycles;
     uint32_t checkpoints = after.checkpoints - before.checkpoints;
     printf("memwrite: mib=%u passes=%u ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u "
-           "share_permille=%llu period_us=%llu max_share=%u\n",
+           "share_permille=%llu period_us=%llu max_share=%u charged=%llu\n",
            mebibytes, passes, (unsigned long long)elapsed_ns, (unsigned long long)cycles,
            checkpoints, after.checkpoint_blocks - before.checkpoint_blocks,
            after.page_faults - before.page_faults,
            (unsigned long long)(program ? charged * 1000 / program : 0),
            (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0),
-           after.max_share);
+           after.max_share, (unsigned long long)charged);
     printf("memwrite: done\n");
     cairn_sync();
     return 0;
