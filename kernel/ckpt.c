@@ -39,8 +39,9 @@
  * run; when it is spent, a due snapshot and the writer's next slice wait, so
  * the period stretches and every program keeps its share of the CPU at any
  * ckpt.interval. Two things do not wait for the budget (they are charged
- * all the same): processes waiting for frames (the writer makes pages clean
- * and evictable, and a SYNC caller waiting for its checkpoint; the writer
+ * all the same, and the debt stops at the budget's cap, so the periodic
+ * checkpoints come back soon after): processes waiting for frames (the writer makes pages clean
+ * and evictable), and a SYNC caller waiting for its checkpoint; the writer
  * then takes a tick of two, or at once while frames are short. CKPT_LOAD is
  * the restart's work, not a checkpoint's: one tick of two, never charged.
  * Wait queues, run queues and hardware page tables are never written.
@@ -363,44 +364,58 @@ void ckpt_fail(const char *when)
 
 /* --- the CPU's share ---------------------------------------------------------------------- */
 
-enum { SHARE_CAP_MS = 100 };    /* the credit holds at most the share of this much CPU time */
+enum { SHARE_CAP_MS = 100 };    /* the credit and the debt hold at most the share of this much
+                                   CPU time */
 
-/* What programs earned since the last look: the share of their cycles, up to the cap (none
- * until the cycle counter has been measured against the timer, a few ticks after boot). */
+/* What programs earned since the last look: the share of their cycles, within the cap (none
+ * until the cycle counter has been measured against the timer, a few ticks after boot; the
+ * cap is worked out once then). */
 static void ckpt_share_accrue(void)
 {
-    uint64_t window = platform_cycles_per_tick() * platform_tick_hz() * SHARE_CAP_MS / 1000;
-    cpu_share_accrue(&ckpt.share, platform_cycles(), platform_idle_cycles,
-                     window * ckpt.share.percent / 100);
+    if (!ckpt.share_cap) {
+        uint64_t window = platform_cycles_per_tick() * platform_tick_hz() * SHARE_CAP_MS / 1000;
+        ckpt.share_cap = window * ckpt.share.percent / 100;
+    }
+    cpu_share_accrue(&ckpt.share, platform_cycles(), platform_idle_cycles, ckpt.share_cap);
 }
 
-/* Checkpoint work ran from these counters until now: charged if programs were ready. */
-static void ckpt_share_took(enum ckpt_cpu cpu, uint64_t cycles, uint64_t idle)
+/* Checkpoint work ran from these counters until now: charged if programs were ready, in full
+ * if the budget allowed it (asked), else leaving no deeper debt than the cap. */
+static void ckpt_share_took(enum ckpt_cpu cpu, int asked, uint64_t cycles, uint64_t idle)
 {
     uint64_t took = platform_cycles() - cycles, waited = platform_idle_cycles - idle;
-    if (cpu == CKPT_PROGRAMS_READY)
+    if (cpu != CKPT_PROGRAMS_READY)
+        cpu_share_free(&ckpt.share, took, waited);
+    else if (asked)
         cpu_share_charge(&ckpt.share, took, waited);
     else
-        cpu_share_free(&ckpt.share, took, waited);
+        cpu_share_charge_unasked(&ckpt.share, took, waited, ckpt.share_cap);
 }
 
-uint64_t ckpt_fault_trapped;
-static uint64_t fault_taken_then;   /* the share's taken_total at that trap */
+/* The noticing fault being answered (ckpt_fault_noticed): who took it, and the counters when
+ * its handler was done, to charge the way back to user mode too. */
+const struct process *ckpt_fault_process;
+static uint64_t fault_done_cycles, fault_done_idle, fault_taken_then;
 
-void ckpt_fault_noticed(uint64_t trapped)
+void ckpt_fault_noticed(const struct process *process, uint64_t trapped)
 {
     if (!ckpt.ready)
         return;
-    ckpt_fault_trapped = trapped;
+    fault_done_cycles = platform_cycles();
+    fault_done_idle = platform_idle_cycles;
+    cpu_share_charge_unasked(&ckpt.share, fault_done_cycles - trapped, 0, ckpt.share_cap);
     fault_taken_then = ckpt.share.taken_total;
+    ckpt_fault_process = process;
 }
 
-void ckpt_fault_answered(void)
+void ckpt_fault_answered(const struct process *entering)
 {
-    uint64_t took = platform_cycles() - ckpt_fault_trapped;
-    uint64_t others = ckpt.share.taken_total - fault_taken_then;   /* slices meanwhile */
-    ckpt_fault_trapped = 0;
-    cpu_share_charge(&ckpt.share, took > others ? took - others : 0, 0);
+    /* Only a straight way back: to another process, or after idling, it is not the fault's. */
+    uint64_t took = platform_cycles() - fault_done_cycles;
+    uint64_t others = ckpt.share.taken_total - fault_taken_then;   /* writer slices meanwhile */
+    if (entering == ckpt_fault_process && platform_idle_cycles == fault_done_idle && took > others)
+        cpu_share_charge_unasked(&ckpt.share, took - others, 0, ckpt.share_cap);
+    ckpt_fault_process = NULL;
 }
 
 void ckpt_share_figures(struct ckpt_share_figures *figures)
@@ -411,14 +426,22 @@ void ckpt_share_figures(struct ckpt_share_figures *figures)
     cpu_share_recent(&ckpt.share, &period_ns, &figures->share_permille);
     figures->period_us = period_ns / 1000 > 0xFFFFFFFFull ? 0xFFFFFFFFu
                                                           : (uint32_t)(period_ns / 1000);
+    uint64_t since_us = 0;
+    if (ckpt.share.sample_count) {
+        const struct cpu_share_sample *newest =
+            &ckpt.share.samples[(ckpt.share.sample_count - 1) % CPU_SHARE_SAMPLES];
+        since_us = (time_monotonic_nanoseconds() - newest->nanoseconds) / 1000;
+    }
+    figures->snapshot_age_us = since_us > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)since_us;
     figures->checkpoint_cycles = ckpt.share.charged_total;
     figures->program_cycles = ckpt.share.program_total;
-    figures->max_share = ckpt.share.percent;
+    figures->max_share = (uint32_t)config.ckpt_max_share;
 }
 
 /* Writes until the checkpoint commits, the next timer tick, SLICE_BLOCKS blocks, or (when
- * limit is not 0) about limit cycles; programs then get a tick of their own. Loading the
- * committed maps at a restart is not a checkpoint's work: never charged. */
+ * limit is not 0: the budget allowed the slice) about limit cycles; programs then get a tick
+ * of their own. Loading the committed maps at a restart is not a checkpoint's work: never
+ * charged. */
 static void ckpt_write_slice(enum ckpt_cpu cpu, uint64_t limit)
 {
     if (ckpt.phase == CKPT_LOAD)
@@ -436,7 +459,7 @@ static void ckpt_write_slice(enum ckpt_cpu cpu, uint64_t limit)
             (limit && platform_cycles() - cycles >= limit))
             break;
     }
-    ckpt_share_took(cpu, cycles, idle);
+    ckpt_share_took(cpu, limit != 0, cycles, idle);
     ckpt.next_slice_tick = platform_ticks() + 1;
 }
 
@@ -539,11 +562,29 @@ static int ckpt_due(void)
 }
 
 /* Programs are ready and checkpoint work would take the CPU from them: may it? Processes
- * waiting for frames or for a SYNC are helped whatever the budget (and charged all the same). */
+ * waiting for frames or for a SYNC are helped whatever the budget (and charged all the same).
+ * Once refused, the budget is looked at again in the next tick, not at every pass. */
 static int ckpt_share_allows(void)
 {
+    if (sched_frame_waiting() || sched_sync_waiting())
+        return 1;
+    uint64_t tick = platform_ticks();
+    if (tick == ckpt.share_refused_tick)
+        return 0;
     ckpt_share_accrue();
-    return cpu_share_allows(&ckpt.share) || sched_frame_waiting() || sched_sync_waiting();
+    if (cpu_share_allows(&ckpt.share))
+        return 1;
+    ckpt.share_refused_tick = tick;
+    return 0;
+}
+
+/* How long the writer's next slice may be while programs are ready: 0 for no bound but its
+ * tick (the restart's loading, a SYNC caller waiting), else what the budget holds. */
+static uint64_t ckpt_slice_limit(void)
+{
+    if (ckpt.phase == CKPT_LOAD || sched_sync_waiting())
+        return 0;
+    return cpu_share_available(&ckpt.share);
 }
 
 void ckpt_maybe(enum ckpt_cpu cpu)
@@ -557,9 +598,10 @@ void ckpt_maybe(enum ckpt_cpu cpu)
             return;     /* not due, or checkpoints have had their share: the period stretches */
         if (config.ckpt_interval)
             ckpt.next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
+        int asked = !sched_frame_waiting() && !sched_sync_waiting();
         uint64_t cycles = platform_cycles(), idle = platform_idle_cycles;
         ckpt_phase_snapshot();
-        ckpt_share_took(cpu, cycles, idle);
+        ckpt_share_took(cpu, asked, cycles, idle);
         cpu_share_sample(&ckpt.share, time_monotonic_nanoseconds());
         return;
     }
@@ -567,6 +609,5 @@ void ckpt_maybe(enum ckpt_cpu cpu)
         ckpt_write_slice(cpu, 0);
     else if (platform_ticks() >= ckpt.next_slice_tick &&
              (ckpt.phase == CKPT_LOAD || ckpt_share_allows()))
-        ckpt_write_slice(cpu, sched_sync_waiting() || ckpt.phase == CKPT_LOAD
-                                  ? 0 : cpu_share_available(&ckpt.share));
+        ckpt_write_slice(cpu, ckpt_slice_limit());
 }

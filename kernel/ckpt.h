@@ -36,12 +36,17 @@ enum ckpt_cpu {
  * writer its time. */
 void ckpt_maybe(enum ckpt_cpu cpu);
 
-/* A write fault that only told the kernel a page changed, trapped at these cycles, is being
- * answered: the time from its trap until the program runs again (ckpt_fault_answered, on the
- * way back to user mode) is charged to the checkpoints' share of the CPU (ckpt.max_share). */
-void ckpt_fault_noticed(uint64_t trapped);
-extern uint64_t ckpt_fault_trapped;     /* 0: no such fault is being answered */
-void ckpt_fault_answered(void);
+/* A write fault of process, trapped at these cycles, did checkpoint work (it noticed a page's
+ * first change since the snapshot, or copied a frozen page): charged to the checkpoints' share
+ * of the CPU (ckpt.max_share) from the trap on, and, when the scheduler enters that process
+ * straight after (ckpt_fault_answered, called while ckpt_fault_process is set), until then. */
+struct process;
+void ckpt_fault_noticed(const struct process *process, uint64_t trapped);
+extern const struct process *ckpt_fault_process;    /* NULL: no such fault being answered */
+void ckpt_fault_answered(const struct process *entering);
+/* Would a write to the page now be checkpoint work: its first change since the snapshot, or a
+ * copy of it frozen? */
+int ckpt_write_notices(const struct page *page);
 
 /* The share for STATS: totals since boot, and over the last 8 periods. */
 struct ckpt_share_figures {
@@ -50,6 +55,7 @@ struct ckpt_share_figures {
     uint32_t period_us;             /* the mean period achieved between snapshots */
     uint32_t share_permille;        /* charged, in per mille of the programs' cycles */
     uint32_t max_share;             /* ckpt.max_share, per cent */
+    uint32_t snapshot_age_us;       /* since the newest snapshot (0: none yet) */
 };
 void ckpt_share_figures(struct ckpt_share_figures *figures);
 

@@ -97,6 +97,11 @@ int ckpt_may_change(const struct object *object)
     return (object->changed & (1u << ckpt.open_list)) || ckpt_change_room(1);
 }
 
+int ckpt_write_notices(const struct page *page)
+{
+    return !(page->object.changed & (1u << ckpt.open_list)) || ckpt_page_frozen(page);
+}
+
 int ckpt_page_frozen(const struct page *page)
 {
     return ckpt.phase != CKPT_IDLE && (page->object.changed & (1u << (ckpt.open_list ^ 1))) &&

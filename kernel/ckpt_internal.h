@@ -56,6 +56,8 @@ struct checkpoint {
     uint64_t snapshot_cycles;           /* when the checkpoint being written was taken */
     uint64_t tick_checked;              /* the tick in which ckpt_due last read the clock */
     struct cpu_share share;             /* the CPU checkpoints may take (ckpt.max_share) */
+    uint64_t share_cap;                 /* its credit's bound in cycles; 0 until measured */
+    uint64_t share_refused_tick;        /* the tick in which the budget last said no */
 
     /* Change lists (kernel/ckpt_changes.c): Pages on one pair, other types on the other. */
     struct change_list changed_pages[2], changed_others[2];

@@ -44,6 +44,15 @@ void cpu_share_charge(struct cpu_share *share, uint64_t cycles, uint64_t idle)
     share->charged_total += cycles;
 }
 
+void cpu_share_charge_unasked(struct cpu_share *share, uint64_t cycles, uint64_t idle,
+                              uint64_t cap)
+{
+    int64_t floor = -(int64_t)(cap * 100), before = share->credit;
+    cpu_share_charge(share, cycles, idle);
+    if (cap && share->credit < floor)
+        share->credit = before < floor ? before : floor;    /* no deeper than the cap */
+}
+
 int cpu_share_allows(const struct cpu_share *share)
 {
     return share->credit >= 100;   /* at least a whole cycle */

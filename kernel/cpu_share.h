@@ -6,8 +6,11 @@
  * a cap (so a long quiet time does not buy a long burst). Checkpoint work
  * done while programs are ready (the pause, the writer's slices, the faults
  * that only tell the kernel a page changed) is charged against it after the
- * fact, waits for the disk included; while the credit is not above zero the
- * checkpoint code waits. Over any stretch of time, then, checkpoints take at
+ * fact, waits for the disk included; while the credit is below one cycle the
+ * checkpoint code waits. Work the budget did not allow (kernel/ckpt.c names
+ * it) is charged too, but the debt it leaves stops at the cap: it can delay
+ * the next checkpoint by at most the time programs need to earn the cap
+ * back, never for ever. Work the budget allowed is paid back in full. Over any stretch of time, then, checkpoints take at
  * most percent per cent of the time programs got (plus one step's overshoot
  * and the cap), so programs are slowed by at most about that much. Work done
  * while no program is ready is free: it is neither charged nor earns.
@@ -43,13 +46,17 @@ struct cpu_share {
 void cpu_share_init(struct cpu_share *share, uint32_t percent, uint64_t cycles, uint64_t idle);
 
 /* Adds what programs earned since the last accrual: cycles is the cycle counter now, idle the
- * cycles spent idle since the start (both only grow); cap bounds the credit (0: no cap). */
+ * cycles spent idle since the start (both only grow); cap bounds the credit (0: no bound,
+ * while the caller cannot tell the cap yet). */
 void cpu_share_accrue(struct cpu_share *share, uint64_t cycles, uint64_t idle, uint64_t cap);
 
 /* Checkpoint work took cycles, idle of them waiting, while programs were ready (charged) or
  * while none was (free). */
 void cpu_share_charge(struct cpu_share *share, uint64_t cycles, uint64_t idle);
 void cpu_share_free(struct cpu_share *share, uint64_t cycles, uint64_t idle);
+/* Charged work the budget did not allow: the credit goes no lower than -cap for it. */
+void cpu_share_charge_unasked(struct cpu_share *share, uint64_t cycles, uint64_t idle,
+                              uint64_t cap);
 
 /* May checkpoint work take the CPU from programs now? For how many cycles at most? */
 int cpu_share_allows(const struct cpu_share *share);

@@ -95,7 +95,7 @@ static void disk_bench_report(const struct disk_bench *bench, const char *name, 
                 (unsigned long long)mebibytes);
         return;
     }
-    uint64_t tenths = bytes * 10 * 1000000000ull / nanoseconds / (1024 * 1024);
+    uint64_t tenths = bytes * 10 / (1024 * 1024) * 1000000000ull / nanoseconds;
     kprintf("diskbench: %s: %llu MiB in %llu ms: %llu.%llu MiB/s\n", name,
             (unsigned long long)mebibytes, (unsigned long long)(nanoseconds / 1000000),
             (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
@@ -155,7 +155,7 @@ static void disk_bench_checksum(const struct disk_bench *bench, uint64_t bytes)
     cycles = platform_cycles() - cycles;
     uint64_t elapsed = time_monotonic_nanoseconds() - start;
     uint64_t hundredths = cycles * 100 / (bytes ? bytes : 1);
-    uint64_t tenths = elapsed ? bytes * 10 * 1000000000ull / elapsed / (1024 * 1024) : 0;
+    uint64_t tenths = elapsed ? bytes * 10 / (1024 * 1024) * 1000000000ull / elapsed : 0;
     kprintf("diskbench: checksum (CRC32C, %s): %llu MiB in %llu ms and %llu cycles: "
             "%llu.%llu MiB/s, %llu.%02llu cycles a byte (crc %08x)\n",
             crc32c_uses_cpu() ? "the crc32 instruction" : "tables",

@@ -95,9 +95,9 @@ void fault_page(struct process *process, uint32_t address, enum fault_access acc
         return;
     }
     /* Writable only on a write fault: the first write after a snapshot must be seen. A write
-     * to a page mapped read-only is there only to see it (and copy it while frozen): it is
-     * checkpoint work, charged to their share of the CPU. */
-    int noticing = access == FAULT_WRITE_PROTECTED;
+     * to a page mapped read-only that sees a first change, or copies a frozen page, is there
+     * only for the checkpoints: charged to their share of the CPU. */
+    int noticing = access == FAULT_WRITE_PROTECTED && ckpt_write_notices(page);
     uint32_t frame = write ? page_frame_for_write(page) : page_frame(page);
     if (!frame && fault_store_trouble(process, address))
         return;
@@ -108,5 +108,5 @@ void fault_page(struct process *process, uint32_t address, enum fault_access acc
     }
     stats.page_faults++;
     if (noticing)
-        ckpt_fault_noticed(trapped);
+        ckpt_fault_noticed(process, trapped);
 }

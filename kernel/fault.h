@@ -15,7 +15,7 @@ enum fault_access {
 };
 
 /* Maps the page behind address, waits for a frame, or stops the process; trapped is the cycle
- * counter when the trap was taken. */
+ * counter when the trap's handler began. */
 void fault_page(struct process *process, uint32_t address, enum fault_access access,
                 uint64_t trapped);
 

@@ -290,9 +290,6 @@ void sched_run(void)
     static uint64_t reclaimed_tick;     /* while processes run, reclaiming takes a step a tick */
     static uint64_t released_tick;      /* and so does releasing held output */
     for (;;) {
-        if (objstore)   /* work done for checkpoints while no process is ready is free */
-            ckpt_maybe(process_current || sched_higher_ready(-1) ? CKPT_PROGRAMS_READY
-                                                                 : CKPT_CPU_IDLE);
         if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
             reclaimed_tick = platform_ticks();
             reclaim_step();
@@ -316,6 +313,11 @@ void sched_run(void)
         } else if (process_current && sched_higher_ready(process_current->priority)) {
             sched_yield_current();
         }
+        /* After the wake-ups, so that a sleeper or a keypress due now counts as ready: work
+         * done for checkpoints while no process is ready is free. */
+        if (objstore)
+            ckpt_maybe(process_current || sched_higher_ready(-1) ? CKPT_PROGRAMS_READY
+                                                                 : CKPT_CPU_IDLE);
         if (!process_current)
             process_current = sched_pick();
         if (process_current && reclaim_doomed(&process_current->object)) {
@@ -328,8 +330,8 @@ void sched_run(void)
             if (process_current != last_entered)
                 stats.context_switches++;
             last_entered = process_current;
-            if (ckpt_fault_trapped)
-                ckpt_fault_answered();  /* a fault that noticed a change: charged until here */
+            if (ckpt_fault_process)
+                ckpt_fault_answered(process_current);   /* its way back is the checkpoints' */
             arch_enter_user(process_current);
             continue;           /* it could not be entered: parked or stopped instead */
         }

@@ -371,6 +371,7 @@ static syscall_result_t decode_stats(struct process *process, void *data,
     out->period_us = share.period_us;
     out->share_permille = share.share_permille;
     out->max_share = share.max_share;
+    out->snapshot_age_us = share.snapshot_age_us;
     return user_buffer_prepare_out(process, syscall_argument(process, REGISTER_STATS_BUFFER),
                                    size, to);
 }

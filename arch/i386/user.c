@@ -121,7 +121,6 @@ static enum fault_access user_fault_access(uint32_t error_code)
 /* A trap taken in user mode: save the process, handle the trap, run whoever is next. */
 void trap_user(struct trap_frame *frame)
 {
-    uint64_t trapped = cpu_rdtsc();
     struct process *process = process_current;
     assert(process != NULL);
     context_save(&process->context, frame);
@@ -130,7 +129,7 @@ void trap_user(struct trap_frame *frame)
     else if (frame->vector == TRAP_SYSCALL)
         syscall_handle(process);
     else if (frame->vector == TRAP_PAGE_FAULT)
-        fault_page(process, cpu_read_cr2(), user_fault_access(frame->error_code), trapped);
+        fault_page(process, cpu_read_cr2(), user_fault_access(frame->error_code), cpu_rdtsc());
     else
         process_fault(process, user_fault_name(frame->vector), PROCESS_FAULT_NO_ADDRESS);
     sched_run();

@@ -174,7 +174,7 @@ struct cairn_stats {
     uint32_t period_us;         /* the period achieved: mean time between the last 9 snapshots */
     uint32_t share_permille;    /* checkpoint_cycles over program_cycles, over those periods */
     uint32_t max_share;         /* the bound, in per cent (ckpt.max_share) */
-    uint32_t reserved;
+    uint32_t snapshot_age_us;   /* since the newest snapshot (0: none yet), to see a stall */
 };
 
 /* STATS fills as many bytes as asked for: 104 from programs built before checkpoints_off,

@@ -13,9 +13,11 @@ from conftest import ROOT
 MEMWRITE = re.compile(r"^memwrite: mib=8 passes=\d+ ns=(\d+) cycles=\d+ checkpoints=(\d+) "
                       r"blocks=\d+ faults=\d+ share_permille=(\d+) period_us=(\d+) "
                       r"max_share=(\d+) charged=\d+$", re.M)
-# One slice of the writer or one snapshot may overshoot the credit (a step of at most
-# SLICE_BLOCKS blocks, kernel/ckpt.c), and the credit may hold up to its cap at the start.
-SLACK_PERMILLE = 20
+# The writer waits for the disk inside its steps (a batch in flight, a flush), and a wait is
+# charged whole, so the last slice of the run may leave a debt the programs have not earned
+# back yet when memwrite reads STATS; on a loaded host such a wait lasts tens of ms, a few per
+# cent of these short runs. Without the bound the writer took one tick of two: about 50%.
+SLACK_PERMILLE = 100
 
 
 def memwrite(tmp_path, boot, interval_ms, options=""):

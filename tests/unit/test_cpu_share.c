@@ -128,3 +128,29 @@ UNIT_TEST(cpu_share_recent_gives_the_period_and_the_share_of_the_last_eight)
     UNIT_EXPECT_INT_EQ(period, 3000000);
     UNIT_EXPECT_INT_EQ(figure, 80);
 }
+
+UNIT_TEST(cpu_share_debt_of_unasked_work_stops_at_the_cap)
+{
+    /* Work the budget did not allow (a SYNC loop, frame waiters, faults) leaves at most the cap
+     * as a debt: programs earn the next checkpoint back in cap / per cent of their time. */
+    struct simulation s = { 0 };
+    cpu_share_init(&s.share, 10, 0, 0);
+    s.cycles += 900000000;
+    cpu_share_charge_unasked(&s.share, 900000000, 0, 1000000);
+    UNIT_EXPECT_INT_EQ(s.share.credit, -1000000LL * 100);
+    UNIT_EXPECT_INT_EQ(s.share.charged_total, 900000000);   /* the figures keep it all */
+    simulate_programs(&s, 10000000);
+    cpu_share_accrue(&s.share, s.cycles, s.idle, 1000000);
+    UNIT_EXPECT(!cpu_share_allows(&s.share));
+    simulate_programs(&s, 10);
+    cpu_share_accrue(&s.share, s.cycles, s.idle, 1000000);
+    UNIT_EXPECT_INT_EQ(cpu_share_available(&s.share), 1);
+    /* Work the budget allowed is paid back whole, however deep. */
+    s.cycles += 900000000;
+    cpu_share_charge(&s.share, 900000000, 0);
+    cpu_share_accrue(&s.share, s.cycles, s.idle, 1000000);
+    UNIT_EXPECT_INT_EQ(s.share.credit, (1 - 900000000LL) * 100);
+    /* A debt already deeper than the cap is not made shallower by more unasked work. */
+    cpu_share_charge_unasked(&s.share, 5, 0, 1000000);
+    UNIT_EXPECT_INT_EQ(s.share.credit, (1 - 900000000LL) * 100);
+}

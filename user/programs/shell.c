@@ -199,10 +199,10 @@ static void command_stats(void)
            s.output_held_us_average, s.output_held_us_max, s.output_releases);
     uint64_t since_boot = s.program_cycles ? s.checkpoint_cycles * 1000 / s.program_cycles : 0;
     printf("checkpoints' share of the CPU %u.%u%% of the programs' time lately (%llu.%llu%% "
-           "since boot; at most %u%%), period achieved %u.%03u ms\n",
+           "since boot; at most %u%%), period achieved %u.%03u ms, last snapshot %u ms ago\n",
            s.share_permille / 10, s.share_permille % 10, (unsigned long long)(since_boot / 10),
            (unsigned long long)(since_boot % 10), s.max_share, s.period_us / 1000,
-           s.period_us % 1000);
+           s.period_us % 1000, s.snapshot_age_us / 1000);
 }
 
 static void command_time(void)

@@ -91,11 +91,9 @@ uint64_t platform_cycles(void)
 
 uint64_t platform_cycles_per_tick(void)
 {
-    uint32_t flags = cpu_eflags();
-    cpu_interrupts_disable();
+    int were_enabled = cpu_interrupts_save_and_disable();
     uint64_t cycles = pit_cycles_per_tick();
-    if (flags & (1 << 9))
-        cpu_interrupts_enable();
+    cpu_interrupts_restore(were_enabled);
     return cycles;
 }
 
