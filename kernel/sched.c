@@ -290,6 +290,11 @@ void sched_run(void)
     static uint64_t reclaimed_tick;     /* while processes run, reclaiming takes a step a tick */
     static uint64_t released_tick;      /* and so does releasing held output */
     for (;;) {
+        /* Work done for checkpoints while no process is ready is free. A tick that has come
+         * may have made sleepers due (woken below): then they count as ready already. */
+        if (objstore)
+            ckpt_maybe(process_current || preemption_wanted || sched_higher_ready(-1)
+                       ? CKPT_PROGRAMS_READY : CKPT_CPU_IDLE);
         if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
             reclaimed_tick = platform_ticks();
             reclaim_step();
@@ -313,11 +318,6 @@ void sched_run(void)
         } else if (process_current && sched_higher_ready(process_current->priority)) {
             sched_yield_current();
         }
-        /* After the wake-ups, so that a sleeper or a keypress due now counts as ready: work
-         * done for checkpoints while no process is ready is free. */
-        if (objstore)
-            ckpt_maybe(process_current || sched_higher_ready(-1) ? CKPT_PROGRAMS_READY
-                                                                 : CKPT_CPU_IDLE);
         if (!process_current)
             process_current = sched_pick();
         if (process_current && reclaim_doomed(&process_current->object)) {
