@@ -447,7 +447,14 @@ void ckpt_init(void)
     ckpt.change_limit = format_change_limit(&objstore->super);
     ckpt.ready = 1;
     ckpt.phase = CKPT_LOAD;
+    ckpt.next_slice_tick = UINT64_MAX;  /* the resumed programs first: ckpt_programs_entered */
     ckpt.next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
+}
+
+void ckpt_programs_entered(void)
+{
+    if (ckpt.next_slice_tick == UINT64_MAX)
+        ckpt.next_slice_tick = platform_ticks() + 1;
 }
 
 int ckpt_enabled(void)
