@@ -40,6 +40,7 @@ enum { CHUNK_SHIFT = 8, CHUNK_ENTRIES = 1 << CHUNK_SHIFT, INITIAL_CHUNK_SLOTS = 
 
 static struct object_entry **chunks;    /* chunks[oid >> CHUNK_SHIFT], NULL until made; OID 0 unused */
 static uint32_t chunk_count;            /* chunks the directory covers, made or not */
+static uint32_t chunks_made;            /* of those, made (for the in-kernel tests) */
 static uint32_t chunk_slots;            /* room in the directory */
 static uint32_t entry_used;             /* OIDs ever handed out + 1 */
 static uint32_t free_oid_head;          /* first free OID, 0 = none */
@@ -59,8 +60,10 @@ static struct object_entry *entry_find(uint32_t oid)
 static struct object_entry *entry_make(uint32_t oid)
 {
     struct object_entry **chunk = &chunks[oid >> CHUNK_SHIFT];
-    if (!*chunk)
+    if (!*chunk) {
         *chunk = kzalloc(CHUNK_ENTRIES * sizeof(**chunk));
+        chunks_made += *chunk != NULL;
+    }
     return *chunk ? &(*chunk)[oid & (CHUNK_ENTRIES - 1)] : NULL;
 }
 
@@ -219,6 +222,11 @@ int object_oid_state(oid_t oid, uint32_t *version)
 uint32_t object_oid_limit(void)
 {
     return entry_used;
+}
+
+uint32_t object_table_chunks_made(void)
+{
+    return chunks_made;
 }
 
 uint32_t object_count(void)
