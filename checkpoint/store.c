@@ -44,6 +44,7 @@ const char *store_status_name(int status)
         [STORE_NOT_FOUND] = "not found",
         [STORE_WRITE_ERROR] = "write error",
         [STORE_LOG_FULL] = "log full",
+        [STORE_NO_MEMORY] = "out of memory",
     };
     return status >= 0 && status < STORE_STATUS_COUNT && names[status] ? names[status]
                                                                         : "unknown status";

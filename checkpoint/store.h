@@ -15,6 +15,7 @@ enum store_status {
     STORE_NOT_FOUND,            /* an OID the map does not describe */
     STORE_WRITE_ERROR,          /* the device failed a write or a flush (the writer) */
     STORE_LOG_FULL,             /* no segment is free to write into (the writer) */
+    STORE_NO_MEMORY,            /* the caller's memory ran out; the step may be tried again */
     STORE_STATUS_COUNT
 };
 

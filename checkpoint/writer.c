@@ -86,6 +86,13 @@ uint32_t writer_log_room(const struct writer *writer)
     return writer_free_segments(writer) * writer->store->super.segment_blocks;
 }
 
+/* Is leaf l one of the committed map's that writer_load_step is still to make? */
+static int writer_leaf_left_to_load(const struct writer *writer, uint32_t l)
+{
+    return writer->load_pass != WRITER_LOAD_DONE && l < writer->stored_leaves &&
+           !writer->leaves[l];
+}
+
 int writer_reserve(struct writer *writer, uint32_t oids)
 {
     uint32_t needed = oids / CAIRN_MAP_LEAF_ENTRIES + 1;
@@ -103,10 +110,14 @@ int writer_reserve(struct writer *writer, uint32_t oids)
         writer->leaf_slots = slots;
     }
     while (writer->leaves_allocated < needed) {
-        struct writer_leaf *leaf = writer->zalloc(sizeof(*leaf));
-        if (!leaf)
-            return 0;
-        writer->leaves[writer->leaves_allocated++] = leaf;
+        uint32_t l = writer->leaves_allocated;
+        if (!writer_leaf_left_to_load(writer, l)) {
+            struct writer_leaf *leaf = writer->zalloc(sizeof(*leaf));
+            if (!leaf)
+                return 0;
+            writer->leaves[l] = leaf;
+        }
+        writer->leaves_allocated++;
         writer->capacity = writer->leaves_allocated * CAIRN_MAP_LEAF_ENTRIES;
     }
     return 1;
@@ -135,6 +146,15 @@ static uint32_t writer_root_leaves(const struct store *store)
 static int writer_load_leaf(struct writer *writer, uint32_t leaf, uint8_t bit)
 {
     struct store *store = writer->store;
+    if (bit == SEGMENT_NEWEST && !writer->leaves[leaf]) {
+        void *(*zalloc)(size_t) = writer->zalloc_kept ? writer->zalloc_kept : writer->zalloc;
+        writer->leaves[leaf] = zalloc(sizeof(struct writer_leaf));
+        if (!writer->leaves[leaf]) {
+            format_print(writer->error, sizeof(writer->error),
+                         "no memory for leaf %u of the checkpoint writer's map", leaf);
+            return STORE_NO_MEMORY;
+        }
+    }
     uint64_t first = (uint64_t)leaf * CAIRN_MAP_LEAF_ENTRIES, limit = store->root.oid_limit;
     for (uint64_t oid = first ? first : 1; oid < first + CAIRN_MAP_LEAF_ENTRIES && oid < limit;
          oid++) {
@@ -194,15 +214,21 @@ static void writer_forget_map_cache(struct store *store)
         store->map_cached[level] = 0;
 }
 
-void writer_load_begin(struct writer *writer)
+int writer_load_begin(struct writer *writer)
 {
     struct store *store = writer->store;
-    assert(writer->capacity >= store->root.oid_limit);     /* writer_reserve made the room */
     writer->oid_limit = (uint32_t)store->root.oid_limit;
     writer->log_head = store->root.log_head;
     writer->segment_count = store->super.segment_count;
     writer->load_pass = store->older_usable ? WRITER_LOAD_PREVIOUS : WRITER_LOAD_NEWEST;
     writer->load_leaf = 0;
+    writer->stored_leaves = writer_root_leaves(store);
+    if (!writer_reserve(writer, writer->oid_limit)) {      /* slots only: the leaves wait */
+        format_print(writer->error, sizeof(writer->error),
+                     "no memory for the checkpoint writer's map of %u OIDs", writer->oid_limit);
+        return STORE_NO_MEMORY;
+    }
+    return STORE_OK;
 }
 
 int writer_load_step(struct writer *writer)
@@ -214,7 +240,8 @@ int writer_load_step(struct writer *writer)
         store->root = store->older_root;        /* read the previous checkpoint's map */
         writer_forget_map_cache(store);
         if (writer->load_leaf < writer_root_leaves(store)) {
-            status = writer_load_leaf(writer, writer->load_leaf++, SEGMENT_PREVIOUS);
+            status = writer_load_leaf(writer, writer->load_leaf, SEGMENT_PREVIOUS);
+            writer->load_leaf += status == STORE_OK;
         } else {
             status = writer_mark_root_blocks(writer, SEGMENT_PREVIOUS);
             writer->load_pass = WRITER_LOAD_NEWEST;
@@ -224,7 +251,8 @@ int writer_load_step(struct writer *writer)
         writer_forget_map_cache(store);
     } else if (writer->load_pass == WRITER_LOAD_NEWEST) {
         if (writer->load_leaf < writer_root_leaves(store)) {
-            status = writer_load_leaf(writer, writer->load_leaf++, SEGMENT_NEWEST);
+            status = writer_load_leaf(writer, writer->load_leaf, SEGMENT_NEWEST);
+            writer->load_leaf += status == STORE_OK;     /* STORE_NO_MEMORY: this leaf again */
         } else {
             status = writer_mark_root_blocks(writer, SEGMENT_NEWEST);
             writer->load_pass = WRITER_LOAD_DONE;
@@ -235,7 +263,9 @@ int writer_load_step(struct writer *writer)
 
 int writer_load_map(struct writer *writer)
 {
-    writer_load_begin(writer);
+    int begun = writer_load_begin(writer);
+    if (begun != STORE_OK)
+        return begun;
     while (writer->load_pass != WRITER_LOAD_DONE) {
         int status = writer_load_step(writer);
         if (status != STORE_OK)

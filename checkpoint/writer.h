@@ -54,7 +54,9 @@ enum writer_progress {
  * checkpoint will write them, the block the committed map has for it, and
  * whether it must be written again. One leaf fits a kernel heap block of
  * one frame, so the map grows a frame at a time and never needs a run of
- * adjacent free frames (a machine full of pages has none).
+ * adjacent free frames (a machine full of pages has none). The leaves of
+ * the committed map are made as writer_load_step reads them, not before: a
+ * resumed system does not wait for a map of every stored OID to be zeroed.
  */
 struct writer_leaf {
     struct cairn_map_entry entries[CAIRN_MAP_LEAF_ENTRIES];
@@ -66,11 +68,14 @@ _Static_assert(sizeof(struct writer_leaf) <= 4096 - 16, "a writer leaf and a hea
 
 struct writer {
     struct store *store;                /* the committed state: superblock and root record */
-    struct writer_leaf **leaves;        /* [leaves_allocated]: leaf l has OIDs from l * 169 */
-    uint32_t leaves_allocated;          /* leaves made by writer_reserve */
+    struct writer_leaf **leaves;        /* [leaves_allocated]: leaf l has OIDs from l * 169; NULL
+                                         * while it is a stored leaf the load has yet to make */
+    uint32_t leaves_allocated;          /* leaves made by writer_reserve, or left to the load */
+    uint32_t stored_leaves;             /* leaves of the committed map (writer_load_begin) */
     uint32_t leaf_slots;                /* room in the leaves array */
     uint32_t capacity;                  /* OIDs the leaves can describe: leaves_allocated * 169 */
     void *(*zalloc)(size_t size);       /* the caller's memory: zeroed blocks, NULL when none */
+    void *(*zalloc_kept)(size_t size);  /* for the stored leaves, memory set aside; NULL: zalloc */
     void (*release)(void *block);
     uint32_t oid_limit;                 /* OIDs in use: the map describes [1, oid_limit) */
     uint32_t log_head;                  /* next free block of the log */
@@ -92,15 +97,16 @@ struct writer {
     char error[STORE_MESSAGE_SIZE];
 };
 
-/* The map entry of oid, which must be below capacity. */
+/* The map entry of oid, which must be below capacity (and, for a stored OID, loaded). */
 static inline struct cairn_map_entry *writer_entry(struct writer *writer, uint64_t oid)
 {
-    assert(oid < writer->capacity);
+    assert(oid < writer->capacity && writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]);
     return &writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->entries[oid % CAIRN_MAP_LEAF_ENTRIES];
 }
 
 /* Makes the map able to describe OIDs [0, oids) with zalloc; 0 when memory ran out (the
- * leaves made so far stay, and capacity says how far they reach). */
+ * leaves made so far stay, and capacity says how far they reach). While the committed map
+ * is being read, its leaves are left for writer_load_step to make. */
 int writer_reserve(struct writer *writer, uint32_t oids);
 
 /* Gives back everything writer_reserve made. */
@@ -113,14 +119,16 @@ enum {
     SEGMENT_CLEANING = 8,               /* its objects are being rewritten by this checkpoint */
 };
 
-/* Reads the committed map into writer->leaves, which writer_reserve must have made for the
- * store's oid_limit; segment_live and segment_used must hold the store's segment count. */
+/* Reads the committed map into writer->leaves, making the leaves writer_reserve has not
+ * made; segment_live and segment_used must hold the store's segment count. */
 int writer_load_map(struct writer *writer);
 
 /* The same in steps of one map leaf, so that a system resumes before its map is read:
- * writer_load_begin, then writer_load_step until load_pass is WRITER_LOAD_DONE. */
+ * writer_load_begin (room in writer->leaves for the stored leaves, each made by the step
+ * that reads it; STORE_NO_MEMORY without it), then writer_load_step until load_pass is
+ * WRITER_LOAD_DONE. A step that returns STORE_NO_MEMORY made no change: try it again. */
 enum writer_load_pass { WRITER_LOAD_PREVIOUS, WRITER_LOAD_NEWEST, WRITER_LOAD_DONE };
-void writer_load_begin(struct writer *writer);
+int writer_load_begin(struct writer *writer);
 int writer_load_step(struct writer *writer);
 
 /* Segments neither of the last two checkpoints uses (free for writing). */

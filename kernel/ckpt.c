@@ -320,12 +320,40 @@ static int ckpt_phase_commit(void)
     return status;
 }
 
-/* One leaf of the committed maps into the writer; at the end, checkpoints can start. */
+/* Frames kept at boot for the stored leaves of the writer's map, which CKPT_LOAD makes. */
+static uint32_t ckpt_leaf_frames_kept;
+
+static void ckpt_unkeep_leaf_frames(uint32_t count)
+{
+    count = count < ckpt_leaf_frames_kept ? count : ckpt_leaf_frames_kept;
+    memory_unkeep_frames(count);
+    ckpt_leaf_frames_kept -= count;
+}
+
+/* A stored leaf for CKPT_LOAD, from the frames kept for it (a leaf takes one frame). */
+static void *ckpt_zalloc_kept(size_t size)
+{
+    ckpt_unkeep_leaf_frames(1);
+    return kzalloc(size);
+}
+
+/*
+ * One leaf of the committed maps into the writer; at the end, checkpoints can start. A map
+ * block that fails its check turns checkpoints off (none can be written without the whole
+ * map); the programs go on, and whoever touches an object under it meets the damage.
+ */
 static int ckpt_phase_load(void)
 {
-    if (writer_load_step(&ckpt.writer) != STORE_OK)
-        fatal("store: %s", ckpt.writer.error);  /* as at boot: the committed map is damaged */
+    int status = writer_load_step(&ckpt.writer);
+    if (status == STORE_NO_MEMORY)
+        return STORE_OK;        /* only if the kept frames were taken: this leaf again later */
+    if (status != STORE_OK) {
+        ckpt_unkeep_leaf_frames(ckpt_leaf_frames_kept);
+        ckpt.writer.epoch = objstore->root.header.epoch + 1;
+        return status;          /* ckpt_fail says so */
+    }
     if (ckpt.writer.load_pass == WRITER_LOAD_DONE) {
+        ckpt_unkeep_leaf_frames(ckpt_leaf_frames_kept);
         ckpt.phase = CKPT_IDLE;
         ckpt_record_pending_frees();
         ckpt_adopt_free_oids();
@@ -451,7 +479,7 @@ static void ckpt_write_slice(enum ckpt_cpu cpu, uint64_t limit)
     uint32_t blocks_before = ckpt.writer.blocks_written;
     while (ckpt.ready && ckpt.phase != CKPT_IDLE) {
         if (ckpt_step() != STORE_OK) {
-            ckpt_fail("while writing");
+            ckpt_fail(ckpt.phase == CKPT_LOAD ? "reading the committed map" : "while writing");
             break;
         }
         if (platform_ticks() != tick ||
@@ -465,15 +493,20 @@ static void ckpt_write_slice(enum ckpt_cpu cpu, uint64_t limit)
 
 /* --- setup and triggers ---------------------------------------------------------------------- */
 
-/* The writer's memory: its map for capacity OIDs (or more), its batches, its segment tables. */
+/* The writer's memory: its map for capacity OIDs (or more; the stored leaves are made by
+ * CKPT_LOAD, from frames kept now), its batches, its segment tables. */
 static void ckpt_set_up_writer(uint32_t capacity)
 {
     struct writer *writer = &ckpt.writer;
     writer->store = objstore;
     writer->zalloc = kzalloc;
+    writer->zalloc_kept = ckpt_zalloc_kept;
     writer->release = kfree;
-    int reserved = writer_reserve(writer, capacity > object_oid_limit() ? capacity
-                                                                        : object_oid_limit());
+    int reserved = writer_load_begin(writer) == STORE_OK &&    /* read once programs run */
+                   writer_reserve(writer, capacity > object_oid_limit() ? capacity
+                                                                        : object_oid_limit()) &&
+                   memory_keep_frames(writer->stored_leaves);
+    ckpt_leaf_frames_kept = reserved ? writer->stored_leaves : 0;
     writer->batch = kzalloc((size_t)WRITER_BATCH_BUFFERS * WRITER_BATCH_BLOCKS *
                             CAIRN_DISK_BLOCK_SIZE);
     uint32_t segments = objstore->super.segment_count;
@@ -481,14 +514,13 @@ static void ckpt_set_up_writer(uint32_t capacity)
     writer->segment_used = kzalloc(segments + 4);
     if (!reserved || !writer->batch || !writer->segment_live || !writer->segment_used)
         fatal("no memory for the checkpoint writer (%u OIDs)", capacity);
-    writer_load_begin(writer);      /* read in steps once programs run: see CKPT_LOAD */
 }
 
 void ckpt_init(void)
 {
-    /* Room for the stored OIDs (the map entries CKPT_LOAD reads); beyond that the map grows
-     * a leaf at a time as OIDs are taken (ckpt_reserve_oids). Zeroing it is most of the
-     * boot's work that grows with the image (it was twice this until 2026-11-30). */
+    /* Room for the stored OIDs (the map entries CKPT_LOAD reads, making their leaves from
+     * frames kept now: nothing at boot zeroes a map that grows with the image); beyond that
+     * the map grows a leaf at a time as OIDs are taken (ckpt_reserve_oids). */
     uint32_t capacity = (uint32_t)objstore->root.oid_limit;
     if (capacity < MIN_CAPACITY)
         capacity = MIN_CAPACITY;
@@ -502,6 +534,7 @@ void ckpt_init(void)
         klog(KLOG_WARNING, "checkpoints off: the disk cannot flush its cache, so no write could "
              "ever be known to be durable");
         strlcpy(ckpt.off_reason, "the disk cannot flush its cache", sizeof(ckpt.off_reason));
+        ckpt_unkeep_leaf_frames(ckpt_leaf_frames_kept);    /* no CKPT_LOAD will need them */
         return;
     }
     cpu_share_init(&ckpt.share, (uint32_t)config.ckpt_max_share, platform_cycles(),
@@ -510,7 +543,14 @@ void ckpt_init(void)
     ckpt.change_limit = format_change_limit(&objstore->super);
     ckpt.ready = 1;
     ckpt.phase = CKPT_LOAD;
+    ckpt.next_slice_tick = UINT64_MAX;  /* the resumed programs first: ckpt_programs_entered */
     ckpt.next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
+}
+
+void ckpt_programs_entered(void)
+{
+    if (ckpt.next_slice_tick == UINT64_MAX)
+        ckpt.next_slice_tick = platform_ticks() + 1;
 }
 
 int ckpt_enabled(void)

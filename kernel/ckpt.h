@@ -35,6 +35,9 @@ enum ckpt_cpu {
 /* Called on every pass of the scheduler: starts a checkpoint when one is due, and gives the
  * writer its time. */
 void ckpt_maybe(enum ckpt_cpu cpu);
+/* The first program has been entered: from the next tick the writer takes its share of the
+ * CPU (at boot it waits, so that reading the map never delays the first resumed instruction). */
+void ckpt_programs_entered(void);
 
 /* A write fault of process, trapped at these cycles, did checkpoint work (it noticed a page's
  * first change since the snapshot, or copied a frozen page): charged to the checkpoints' share

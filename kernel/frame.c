@@ -28,6 +28,7 @@ void frame_allocator_init(struct frame_allocator *allocator, uint32_t *bitmap,
     allocator->frame_count = frame_count;
     allocator->free_count = 0;
     allocator->search_hint = 0;
+    allocator->kept_count = 0;
     for (uint32_t i = 0; i < frame_bitmap_bytes(frame_count) / 4; i++)
         bitmap[i] = 0xFFFFFFFFu;
 }
@@ -88,8 +89,29 @@ void frame_reserve_range(struct frame_allocator *allocator, uint64_t base, uint6
                                                 FRAME_IN_USE);
 }
 
+int frame_keep(struct frame_allocator *allocator, uint32_t count)
+{
+    if (count > frame_available(allocator))
+        return 0;
+    allocator->kept_count += count;
+    return 1;
+}
+
+void frame_unkeep(struct frame_allocator *allocator, uint32_t count)
+{
+    allocator->kept_count -= count < allocator->kept_count ? count : allocator->kept_count;
+}
+
+uint32_t frame_available(const struct frame_allocator *allocator)
+{
+    return allocator->free_count > allocator->kept_count
+           ? allocator->free_count - allocator->kept_count : 0;
+}
+
 int frame_alloc(struct frame_allocator *allocator, uint32_t *frame)
 {
+    if (frame_available(allocator) == 0)
+        return 0;
     uint32_t words = frame_bitmap_bytes(allocator->frame_count) / 4;
     for (uint32_t word = allocator->search_hint; word < words; word++) {
         uint32_t bits = allocator->bitmap[word];
@@ -111,7 +133,7 @@ int frame_alloc(struct frame_allocator *allocator, uint32_t *frame)
 
 int frame_alloc_contiguous(struct frame_allocator *allocator, uint32_t count, uint32_t *first)
 {
-    if (count == 0 || count > allocator->free_count)
+    if (count == 0 || count > frame_available(allocator))
         return 0;
     uint32_t run = 0;
     for (uint32_t frame = allocator->search_hint * 32; frame < allocator->frame_count; frame++) {

@@ -64,10 +64,20 @@ uint32_t memory_frame_alloc(void)
 
 int memory_make_free(uint32_t count)
 {
-    uint32_t free = memory_frames.free_count;
+    uint32_t free = frame_available(&memory_frames);
     if (free < count && memory_reclaimer)
         memory_reclaimer(count - free);
-    return memory_frames.free_count >= count;
+    return frame_available(&memory_frames) >= count;
+}
+
+int memory_keep_frames(uint32_t count)
+{
+    return memory_make_free(count) && frame_keep(&memory_frames, count);
+}
+
+void memory_unkeep_frames(uint32_t count)
+{
+    frame_unkeep(&memory_frames, count);
 }
 
 uint32_t memory_frames_alloc_contiguous(uint32_t count)
@@ -93,7 +103,7 @@ void memory_frames_free(uint32_t physical, uint32_t count)
 
 uint32_t memory_free_frames(void)
 {
-    return memory_frames.free_count;
+    return frame_available(&memory_frames);
 }
 
 uint32_t memory_total_frames(void)

@@ -15,6 +15,10 @@ void memory_init(const struct boot_info *info);
 uint32_t memory_frame_alloc(void);
 /* Makes at least count frames free (evicting clean pages if it must); 0 when it cannot now. */
 int memory_make_free(uint32_t count);
+/* Holds count free frames back from every allocation until memory_unkeep_frames gives them
+ * out again (memory set aside at boot for work done later); 0 when they cannot be found. */
+int memory_keep_frames(uint32_t count);
+void memory_unkeep_frames(uint32_t count);
 /* count adjacent frames; returns the first's physical address, or 0. */
 uint32_t memory_frames_alloc_contiguous(uint32_t count);
 void memory_frame_free(uint32_t physical);
@@ -29,7 +33,7 @@ static inline void *memory_physical_to_pointer(uint32_t physical)
     return (void *)(uintptr_t)physical;
 }
 
-uint32_t memory_free_frames(void);
+uint32_t memory_free_frames(void);      /* free and not kept back */
 uint32_t memory_total_frames(void);     /* usable frames found at boot */
 
 /* Frames freed since boot: the scheduler wakes frame waiters when it moves. */

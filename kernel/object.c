@@ -5,7 +5,9 @@
  * indexed by OID, kept in chunks of 256 entries (3 KiB, one frame each)
  * under a directory that doubles when full: the table grows one frame at a
  * time and never needs adjacent free frames, which a machine full of pages
- * does not have. An entry keeps its OID's current
+ * does not have. A chunk is made when one of its OIDs is first used, so the
+ * stored OIDs cost a directory slot per 256 at boot, and a frame only once
+ * one of them is touched; a chunk not made holds only empty entries. An entry keeps its OID's current
  * version even while no object lives there; destroying an object bumps the
  * version and puts the OID on a free list, so a reused OID never answers to
  * an old capability. An OID whose version reaches CAIRN_VERSION_RETIRED is
@@ -36,8 +38,9 @@ struct object_entry {
 
 enum { CHUNK_SHIFT = 8, CHUNK_ENTRIES = 1 << CHUNK_SHIFT, INITIAL_CHUNK_SLOTS = 16 };
 
-static struct object_entry **chunks;    /* chunks[oid >> CHUNK_SHIFT]; entry 0 is never used */
-static uint32_t chunk_count;            /* chunks allocated */
+static struct object_entry **chunks;    /* chunks[oid >> CHUNK_SHIFT], NULL until made; OID 0 unused */
+static uint32_t chunk_count;            /* chunks the directory covers, made or not */
+static uint32_t chunks_made;            /* of those, made (for the in-kernel tests) */
 static uint32_t chunk_slots;            /* room in the directory */
 static uint32_t entry_used;             /* OIDs ever handed out + 1 */
 static uint32_t free_oid_head;          /* first free OID, 0 = none */
@@ -45,22 +48,41 @@ static uint32_t live_objects;
 uint32_t object_frees;
 static uint32_t store_limit;            /* OIDs below this may live on disk */
 
-/* The entry of oid, which must be below chunk_count * CHUNK_ENTRIES. */
+/* The entry of oid (below chunk_count * CHUNK_ENTRIES), or NULL while its chunk is not made:
+ * then the entry is empty (version 0: on disk, or never used). */
+static struct object_entry *entry_find(uint32_t oid)
+{
+    struct object_entry *chunk = chunks[oid >> CHUNK_SHIFT];
+    return chunk ? &chunk[oid & (CHUNK_ENTRIES - 1)] : NULL;
+}
+
+/* The entry of oid, making its chunk if need be; NULL without memory. */
+static struct object_entry *entry_make(uint32_t oid)
+{
+    struct object_entry **chunk = &chunks[oid >> CHUNK_SHIFT];
+    if (!*chunk) {
+        *chunk = kzalloc(CHUNK_ENTRIES * sizeof(**chunk));
+        chunks_made += *chunk != NULL;
+    }
+    return *chunk ? &(*chunk)[oid & (CHUNK_ENTRIES - 1)] : NULL;
+}
+
+/* The entry of oid, which is made: a live object's, a free OID's or one just taken. */
 static struct object_entry *entry_of(uint32_t oid)
 {
-    return &chunks[oid >> CHUNK_SHIFT][oid & (CHUNK_ENTRIES - 1)];
+    struct object_entry *entry = entry_find(oid);
+    assert(entry);
+    return entry;
 }
 
-static uint32_t entry_capacity(void)
+/* Directory slots for the chunks up to oid's (a bigger directory when full); 0 without memory. */
+static int object_table_cover(uint32_t oid)
 {
-    return chunk_count << CHUNK_SHIFT;
-}
-
-/* One more chunk of entries (and a bigger directory when it is full); 0 without memory. */
-static int object_table_grow(void)
-{
-    if (chunk_count == chunk_slots) {
-        uint32_t slots = chunk_slots ? chunk_slots * 2 : INITIAL_CHUNK_SLOTS;
+    uint32_t needed = oid / CHUNK_ENTRIES + 1;
+    if (needed > chunk_slots) {
+        uint32_t slots = chunk_slots ? chunk_slots : INITIAL_CHUNK_SLOTS;
+        while (slots < needed)
+            slots *= 2;
         struct object_entry **grown = kzalloc(slots * sizeof(*grown));
         if (!grown)
             return 0;
@@ -71,12 +93,8 @@ static int object_table_grow(void)
         chunks = grown;
         chunk_slots = slots;
     }
-    struct object_entry *chunk = kzalloc(CHUNK_ENTRIES * sizeof(*chunk));
-    if (!chunk)
-        return 0;
-    chunks[chunk_count++] = chunk;
-    if (entry_used == 0)
-        entry_used = 1;
+    if (chunk_count < needed)
+        chunk_count = needed;
     return 1;
 }
 
@@ -88,7 +106,9 @@ static uint32_t object_table_take_oid(void)
         free_oid_head = entry_of(oid)->next_free;
         return oid;
     }
-    if (entry_used >= entry_capacity() && !object_table_grow())
+    if (entry_used == 0)
+        entry_used = 1;         /* OID 0 is never used */
+    if (!object_table_cover(entry_used) || !entry_make(entry_used))
         return 0;
     if (!ckpt_reserve_oids(entry_used + 1))
         return 0;
@@ -117,9 +137,12 @@ struct object *object_create(enum cairn_type type, uint32_t size)
 
 void object_mark_missing(oid_t oid, uint32_t version)
 {
-    struct object_entry *entry = entry_of((uint32_t)oid);
-    if (oid >= store_limit || entry->object || entry->version != 0)
-        return;             /* not the store's, or known already (and on the free list if free) */
+    if (oid >= store_limit)
+        return;             /* not the store's */
+    struct object_entry *entry = entry_make((uint32_t)oid);
+    if (!entry || entry->object || entry->version != 0)
+        return;             /* known already (and on the free list if free); or no memory to
+                             * note it, and then a lookup will find it free and mark it again */
     entry->version = version ? version : 1;
     if (version == CAIRN_VERSION_RETIRED)
         return;             /* free for ever */
@@ -149,9 +172,8 @@ void object_free(struct object *object)
 
 int object_table_reserve_store(uint32_t oid_limit)
 {
-    while (entry_capacity() < oid_limit + 1)
-        if (!object_table_grow())
-            return 0;
+    if (!object_table_cover(oid_limit))
+        return 0;
     if (entry_used < oid_limit)
         entry_used = oid_limit;
     store_limit = oid_limit;
@@ -173,7 +195,11 @@ struct object *object_lookup(oid_t oid, uint32_t version)
 {
     if (oid == 0 || oid >= entry_used)
         return NULL;
-    struct object_entry *entry = entry_of((uint32_t)oid);
+    struct object_entry *entry = entry_find((uint32_t)oid);
+    if (!entry && !(entry = entry_make((uint32_t)oid))) {
+        objstore_note_short_of_memory();    /* the operation waits for frames */
+        return NULL;
+    }
     if (!entry->object && oid < store_limit && entry->version == 0)
         objstore_load(oid);     /* installs it, or marks the OID free */
     struct object *object = entry->object;
@@ -186,16 +212,21 @@ int object_oid_state(oid_t oid, uint32_t *version)
 {
     if (oid == 0 || oid >= entry_used)
         return OBJECT_OID_UNUSED;
-    const struct object_entry *entry = entry_of((uint32_t)oid);
-    *version = entry->version;
-    if (entry->object)
+    const struct object_entry *entry = entry_find((uint32_t)oid);
+    *version = entry ? entry->version : 0;
+    if (entry && entry->object)
         return OBJECT_OID_LIVE;
-    return entry->version == 0 ? OBJECT_OID_ON_DISK : OBJECT_OID_FREE;
+    return *version == 0 ? OBJECT_OID_ON_DISK : OBJECT_OID_FREE;
 }
 
 uint32_t object_oid_limit(void)
 {
     return entry_used;
+}
+
+uint32_t object_table_chunks_made(void)
+{
+    return chunks_made;
 }
 
 uint32_t object_count(void)
@@ -227,7 +258,8 @@ int capability_resolve(const struct capability *cap, enum cairn_type type, uint8
     /* Fast path, every IPC takes it several times: a 32-bit OID whose object is in RAM. */
     uint32_t oid = cap->oid_low;
     if (!cap->oid_high && oid && oid < entry_used) {
-        struct object *found = entry_of(oid)->object;
+        const struct object_entry *entry = entry_find(oid);
+        struct object *found = entry ? entry->object : NULL;
         if (found && found->version == cap->version && found->type == cap->type) {
             *object = found;
             return reclaim_doomed(found) ? CAIRN_E_STALE : CAIRN_OK;

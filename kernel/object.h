@@ -70,6 +70,8 @@ uint32_t object_oid_limit(void);
 
 /* Live objects, for statistics. */
 uint32_t object_count(void);
+/* Chunks of 256 table entries made so far (a chunk is made when one of its OIDs is first used). */
+uint32_t object_table_chunks_made(void);
 
 static inline oid_t capability_oid(const struct capability *cap)
 {

@@ -126,6 +126,11 @@ int objstore_operation_short_of_memory(void)
     return trouble.short_of_memory;
 }
 
+void objstore_note_short_of_memory(void)
+{
+    trouble.short_of_memory = 1;
+}
+
 /* The map entry of oid, checked; 0 (after noting the damage) when the map cannot give it. */
 static int objstore_lookup_checked(oid_t oid, struct cairn_map_entry *entry)
 {
@@ -157,7 +162,7 @@ void objstore_load(oid_t oid)
         object_install(object, oid, entry.version);
     }
     else if (trouble.damaged == damaged_before)
-        trouble.short_of_memory = 1;    /* it stays on disk; the operation waits for frames */
+        objstore_note_short_of_memory();    /* it stays on disk; the operation waits for frames */
 }
 
 static void resident_append(struct page *page)

@@ -37,6 +37,8 @@ void objstore_note_damage(oid_t oid, uint32_t block, const char *why);
 const struct objstore_damage *objstore_operation_damage(void);
 /* Did the current call or fault leave an object on disk for want of memory? */
 int objstore_operation_short_of_memory(void);
+/* Marks the current call or fault short of memory: it waits for frames and runs again. */
+void objstore_note_short_of_memory(void);
 
 /* Frees the frames of up to wanted clean, disk-backed pages not used by the current call; returns how many. */
 uint32_t objstore_reclaim(uint32_t wanted);

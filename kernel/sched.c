@@ -265,13 +265,16 @@ static int sched_higher_ready(int priority)
     return 0;
 }
 
-/* Logs, once per boot, how long the kernel took from its entry to the first user instruction. */
+/* Logs, once per boot, how long the kernel took from its entry to the first user instruction;
+ * from then on the checkpoint writer may have its slices while programs are ready. */
 static void sched_note_first_entry(void)
 {
     static int noted;
     if (noted)
         return;
     noted = 1;
+    if (objstore)
+        ckpt_programs_entered();
     uint64_t cycles = platform_cycles() - platform_boot_cycles;
     klog(KLOG_INFO, "first user instruction %llu cycles after kernel entry, %llu of them idle",
          (unsigned long long)cycles, (unsigned long long)platform_idle_cycles);
@@ -287,8 +290,12 @@ static void sched_release_output_step(void)
 void sched_run(void)
 {
     static uint32_t frees_seen;     /* memory_frees when the frame waiters were last woken */
-    static uint64_t reclaimed_tick;     /* while processes run, reclaiming takes a step a tick */
-    static uint64_t released_tick;      /* and so does releasing held output */
+    /* While processes run, reclaiming takes a step a tick, and so does releasing held output;
+     * the first steps wait for the tick after the first pass, so that the resumed programs
+     * run first. Static: every trap enters sched_run anew. */
+    static uint64_t reclaimed_tick = UINT64_MAX, released_tick = UINT64_MAX;
+    if (reclaimed_tick == UINT64_MAX)
+        reclaimed_tick = released_tick = platform_ticks();
     for (;;) {
         /* Work done for checkpoints while no process is ready is free. A tick that has come
          * may have made sleepers due (woken below): then they count as ready already. */

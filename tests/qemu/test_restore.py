@@ -5,6 +5,8 @@ import shutil
 import subprocess
 
 from conftest import ROOT
+from image_tools import BLOCK, HEADER
+from real_image import LiveImage
 from test_persistence import powercut
 
 MKIMAGE = ROOT / "build" / "mkimage"
@@ -81,3 +83,28 @@ def test_unknown_restore_policy_warns_once_and_boots(boot):
     guest.expect(r"^counter: 2$", timeout=20)
     assert guest.output.count("option 'restore'") == 1, guest.describe()
 
+
+
+LOAD_FAILED = r"^(error: )?checkpoint \d+ failed reading the committed map: (.*); checkpoints " \
+              r"are off from now on$"
+
+
+def test_map_leaf_that_fails_its_check_after_resuming_turns_checkpoints_off(tmp_path, boot):
+    """Boot checks the map's root only; the writer reads the leaves once the programs run
+    (CKPT_LOAD). A leaf that fails its check there turns checkpoints off with the reason, and
+    the programs run on: the kernel does not stop (it did until 2026-12-02)."""
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    run_counter_then_cut(boot, image)
+    damaged = LiveImage(image)
+    leaves = damaged.map_leaves()
+    assert len(leaves) >= 3, "the fresh image's programs fill more than two leaves"
+    damaged.data[leaves[1] * BLOCK + HEADER.size + 24 * 5] ^= 0x40  # a stored program's page
+    damaged.save()
+    guest = boot(disk=image, snapshot=True)
+    guest.expect(FIRST_INSTRUCTION)
+    failed = guest.expect(LOAD_FAILED, timeout=20)
+    assert "block %d" % leaves[1] in failed.group(2), guest.describe()
+    guest.expect(r"^counter: \d+$", timeout=10)     # the programs run on
+    guest.expect(r"^counter: \d+$", timeout=10)
+    assert not re.search(r"cairn: fatal|panic|kernel fault", guest.output, re.I), guest.describe()

@@ -81,7 +81,8 @@ def test_bad_map_entry_stops_the_kernel_cleanly(boot, tmp_path, damage, message)
 
 # In-kernel tests of the checkpoint path that need the store up (kernel/ckpt_ktests.c).
 STORE_KTESTS = ["ckpt_page_clean_only_when_committed", "ckpt_failed_write_keeps_pages",
-                "ckpt_moved_block_goes_only_to_its_page"]
+                "ckpt_moved_block_goes_only_to_its_page",
+                "boot_leaves_the_table_and_map_of_stored_oids_for_later"]
 
 
 @pytest.mark.parametrize("name", STORE_KTESTS)

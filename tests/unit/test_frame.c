@@ -73,6 +73,30 @@ UNIT_TEST(frame_release_whole_pages)
     fixture_end(&fixture);
 }
 
+/* Kept frames: no allocation takes them until they are given back, and no more can be kept
+ * than are free (the writer's map keeps its leaves' frames at boot, then makes them later). */
+UNIT_TEST(frame_kept_frames_stay_free_until_given_back)
+{
+    struct frame_fixture fixture;
+    fixture_start(&fixture, 64);
+    frame_release_range(&fixture.allocator, frame_address(8), 4 * FRAME_SIZE);
+    uint32_t frame = 0, first = 0;
+    UNIT_EXPECT(!frame_keep(&fixture.allocator, 5));
+    UNIT_EXPECT(frame_keep(&fixture.allocator, 3));
+    UNIT_EXPECT_INT_EQ(frame_available(&fixture.allocator), 1);
+    UNIT_EXPECT(!frame_alloc_contiguous(&fixture.allocator, 2, &first));
+    UNIT_EXPECT(frame_alloc(&fixture.allocator, &frame));
+    UNIT_EXPECT(!frame_alloc(&fixture.allocator, &frame));      /* the rest are kept */
+    UNIT_EXPECT_INT_EQ(fixture.allocator.free_count, 3);
+    frame_unkeep(&fixture.allocator, 1);
+    UNIT_EXPECT(frame_alloc(&fixture.allocator, &frame));
+    UNIT_EXPECT(!frame_alloc(&fixture.allocator, &frame));
+    frame_unkeep(&fixture.allocator, 10);      /* more than are kept: only those go */
+    UNIT_EXPECT_INT_EQ(fixture.allocator.kept_count, 0);
+    UNIT_EXPECT(frame_alloc_contiguous(&fixture.allocator, 2, &first));
+    fixture_end(&fixture);
+}
+
 UNIT_TEST(frame_release_partial_pages_round_inward)
 {
     struct frame_fixture fixture;

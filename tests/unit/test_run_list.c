@@ -8,7 +8,8 @@
  * is what is tested), the run list, then a full commit.
  *
  * The same image and writer also show the statuses the store and the writer
- * return for each kind of trouble: a full log, a failed write, a failed read.
+ * return for each kind of trouble: a full log, a failed write, a failed read;
+ * and the writer reading the committed map into leaves it makes as it goes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,68 @@ UNIT_TEST(run_list_of_2000_processes_round_trips)
     UNIT_ASSERT(visit_run_list() == STORE_OK);
     UNIT_EXPECT_INT_EQ(chain_blocks_seen, 2);
     UNIT_EXPECT(visited_all_once(2000));
+}
+
+/* The kernel's writer makes no leaf of the committed map before reading it (boot does not
+ * zero a map that grows with the store): writer_load_begin makes room, each step makes the
+ * leaf it reads from zalloc_kept (a step that finds no memory is tried again), writer_reserve
+ * meanwhile leaves the stored leaves to the load, and the map read is the one read into
+ * leaves made beforehand. */
+static uint32_t kept_calls, kept_failures;
+
+static void *kept_zalloc(size_t size)
+{
+    kept_calls++;
+    if (kept_failures) {
+        kept_failures--;
+        return NULL;
+    }
+    return calloc(1, size);
+}
+
+UNIT_TEST(writer_makes_the_stored_leaves_of_its_map_as_it_reads_them)
+{
+    enum { STORED = 2001, LEAVES = (STORED + CAIRN_MAP_LEAF_ENTRIES - 1) / CAIRN_MAP_LEAF_ENTRIES };
+    UNIT_ASSERT(checkpoint_with(STORED - 1));
+    UNIT_ASSERT(store_open(&store, &ram) == STORE_OK && store.older_usable);
+    writer_setup();                         /* every leaf made beforehand */
+    UNIT_ASSERT(writer_load_map(&writer) == STORE_OK);
+    static struct cairn_map_entry made_before[STORED];
+    static struct cairn_block_pointer leaf_blocks[LEAVES];
+    static uint16_t live[SEGMENTS];
+    for (uint32_t oid = 1; oid < STORED; oid++)
+        made_before[oid] = *writer_entry(&writer, oid);
+    for (uint32_t l = 0; l < LEAVES; l++)
+        leaf_blocks[l] = writer.leaves[l]->block;
+    memcpy(live, writer.segment_live, sizeof(live));
+
+    writer_release_map(&writer);
+    memset(writer.segment_live, 0, SEGMENTS * sizeof(uint16_t));
+    memset(writer.segment_used, 0, SEGMENTS);
+    writer.zalloc_kept = kept_zalloc;
+    kept_calls = 0;
+    kept_failures = 1;
+    UNIT_ASSERT(writer_load_begin(&writer) == STORE_OK);
+    UNIT_EXPECT_INT_EQ(writer.stored_leaves, LEAVES);
+    UNIT_EXPECT(writer.capacity >= STORED && writer.leaves[0] == NULL &&
+                writer.leaves[LEAVES - 1] == NULL);
+    UNIT_ASSERT(writer_reserve(&writer, STORED + CAIRN_MAP_LEAF_ENTRIES));  /* a new OID */
+    UNIT_EXPECT(writer.leaves[LEAVES] != NULL && writer.leaves[1] == NULL);
+    uint32_t short_of_memory = 0;
+    while (writer.load_pass != WRITER_LOAD_DONE) {
+        int status = writer_load_step(&writer);
+        short_of_memory += status == STORE_NO_MEMORY;
+        UNIT_ASSERT(status == STORE_OK || status == STORE_NO_MEMORY);
+    }
+    UNIT_EXPECT_INT_EQ(short_of_memory, 1);
+    UNIT_EXPECT_INT_EQ(kept_calls, LEAVES + 1);
+    for (uint32_t oid = 1; oid < STORED; oid++)
+        UNIT_EXPECT(memcmp(writer_entry(&writer, oid), &made_before[oid],
+                           sizeof(made_before[oid])) == 0);
+    for (uint32_t l = 0; l < LEAVES; l++)
+        UNIT_EXPECT(memcmp(&writer.leaves[l]->block, &leaf_blocks[l], sizeof(leaf_blocks[l])) == 0);
+    UNIT_EXPECT(memcmp(writer.segment_live, live, sizeof(live)) == 0);
+    writer.zalloc_kept = NULL;
 }
 
 UNIT_TEST(run_list_without_a_chain_reads_as_before)
