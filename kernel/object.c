@@ -215,6 +215,16 @@ struct capability capability_to(const struct object *object, uint8_t rights)
     return cap;
 }
 
+struct object *object_resident(oid_t oid, uint32_t version, enum cairn_type type)
+{
+    if (oid == 0 || oid >= entry_used)
+        return NULL;
+    struct object *found = entry_of((uint32_t)oid)->object;
+    if (!found || found->version != version || found->type != type)
+        return NULL;
+    return found;
+}
+
 int capability_resolve(const struct capability *cap, enum cairn_type type, uint8_t rights,
                        struct object **object)
 {
@@ -224,14 +234,11 @@ int capability_resolve(const struct capability *cap, enum cairn_type type, uint8
         return CAIRN_E_WRONG_TYPE;
     if ((cap->rights & rights) != rights)
         return CAIRN_E_NO_RIGHTS;
-    /* Fast path, every IPC takes it several times: a 32-bit OID whose object is in RAM. */
-    uint32_t oid = cap->oid_low;
-    if (!cap->oid_high && oid && oid < entry_used) {
-        struct object *found = entry_of(oid)->object;
-        if (found && found->version == cap->version && found->type == cap->type) {
-            *object = found;
-            return reclaim_doomed(found) ? CAIRN_E_STALE : CAIRN_OK;
-        }
+    /* Fast path, every IPC takes it: a 32-bit OID whose object is in RAM. */
+    struct object *found = object_resident(capability_oid(cap), cap->version, cap->type);
+    if (found) {
+        *object = found;
+        return reclaim_doomed(found) ? CAIRN_E_STALE : CAIRN_OK;
     }
     *object = object_lookup(capability_oid(cap), cap->version);
     if (!*object || (*object)->type != cap->type || reclaim_doomed(*object))

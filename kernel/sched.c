@@ -42,6 +42,11 @@ static struct queue console_waiters;    /* BLOCK_CONSOLE */
 static struct queue interrupt_waiters;  /* BLOCK_INTERRUPT */
 static volatile int preemption_wanted;  /* set by the timer */
 static struct process *last_entered;    /* the process whose registers the CPU last had */
+static uint64_t pass_tick;              /* platform_ticks() when sched_run's last pass began */
+static int handed_over;                 /* process_current came from sched_hand_over */
+static uint32_t ready_count;            /* processes on the run queues */
+
+static int sched_higher_ready(int priority);
 
 static void queue_push(struct queue *queue, struct process *process)
 {
@@ -87,6 +92,7 @@ void sched_make_ready(struct process *process)
     process->state = PROCESS_READY;
     process->block_reason = BLOCK_NONE;
     queue_push(&run_queues[process->priority], process);
+    ready_count++;
 }
 
 static void sched_park(struct process *process, enum block_reason reason)
@@ -130,6 +136,7 @@ void sched_unqueue(struct process *process)
 {
     if (process->state == PROCESS_READY) {
         queue_remove(&run_queues[process->priority], process);
+        ready_count--;
         return;
     }
     if (process->block_reason == BLOCK_SLEEP)
@@ -171,6 +178,26 @@ void sched_finish_call(struct process *process, enum cairn_status status)
         sched_unqueue(process);
         sched_make_ready(process);
     }
+}
+
+/*
+ * The IPC fast path's switch: when the current call parked its caller, and a
+ * pass of sched_run would find nothing to do this tick (its work is all per
+ * tick or woken by interrupts, which take the full pass) and pick process
+ * (no ready process at its priority or above), process runs next without
+ * the run queue or the pass; otherwise it is made ready as usual.
+ */
+void sched_hand_over(struct process *process)
+{
+    if (process_current || preemption_wanted || platform_ticks() != pass_tick ||
+        (ready_count && sched_higher_ready((int)process->priority - 1))) {
+        sched_make_ready(process);
+        return;
+    }
+    process->state = PROCESS_READY;
+    process->block_reason = BLOCK_NONE;
+    process_current = process;
+    handed_over = 1;
 }
 
 void sched_yield_current(void)
@@ -251,8 +278,10 @@ static struct process *sched_pick(void)
 {
     for (int priority = CAIRN_PRIORITIES - 1; priority >= 0; priority--) {
         struct process *process = queue_pop(&run_queues[priority]);
-        if (process)
+        if (process) {
+            ready_count--;
             return process;
+        }
     }
     return NULL;
 }
@@ -284,12 +313,28 @@ static void sched_release_output_step(void)
         sched_wake_output_waiters();
 }
 
+/* Runs process_current; returns if it could not be entered (parked or stopped instead). */
+static void sched_enter_current(void)
+{
+    sched_note_first_entry();
+    process_current->state = PROCESS_RUNNING;
+    if (process_current != last_entered)
+        stats.context_switches++;
+    last_entered = process_current;
+    arch_enter_user(process_current);
+}
+
 void sched_run(void)
 {
     static uint32_t frees_seen;     /* memory_frees when the frame waiters were last woken */
     static uint64_t reclaimed_tick;     /* while processes run, reclaiming takes a step a tick */
     static uint64_t released_tick;      /* and so does releasing held output */
+    if (handed_over) {
+        handed_over = 0;
+        sched_enter_current();
+    }
     for (;;) {
+        pass_tick = platform_ticks();
         if (objstore)
             ckpt_maybe(CKPT_PROGRAMS_READY);
         if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
@@ -322,12 +367,7 @@ void sched_run(void)
             continue;
         }
         if (process_current) {
-            sched_note_first_entry();
-            process_current->state = PROCESS_RUNNING;
-            if (process_current != last_entered)
-                stats.context_switches++;
-            last_entered = process_current;
-            arch_enter_user(process_current);
+            sched_enter_current();
             continue;           /* it could not be entered: parked or stopped instead */
         }
         if (console_release_waiting()) {
