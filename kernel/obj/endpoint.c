@@ -511,17 +511,22 @@ static int endpoint_fast_reply_receive(struct process *replier)
     return 1;
 }
 
+int endpoint_fast_path(struct process *caller)
+{
+    switch (context_get(&caller->context, REGISTER_CALL)) {
+    case CAIRN_CALL: return endpoint_fast_call(caller);
+    case CAIRN_REPLY_RECEIVE: return endpoint_fast_reply_receive(caller);
+    default: return 0;
+    }
+}
+
 syscall_result_t endpoint_invoke(struct process *caller, uint32_t call)
 {
     switch (call) {
-    case CAIRN_SEND: return endpoint_call_send(caller);
-    case CAIRN_CALL:
-        return endpoint_fast_call(caller) ? SYSCALL_WAITING : endpoint_call_send(caller);
+    case CAIRN_SEND: case CAIRN_CALL: return endpoint_call_send(caller);
     case CAIRN_RECEIVE: return endpoint_call_receive(caller);
     case CAIRN_REPLY: return endpoint_call_reply(caller);
-    case CAIRN_REPLY_RECEIVE:
-        return endpoint_fast_reply_receive(caller) ? SYSCALL_WAITING
-                                                   : endpoint_call_reply_receive(caller);
+    case CAIRN_REPLY_RECEIVE: return endpoint_call_reply_receive(caller);
     case CAIRN_WAIT_REPLY: return endpoint_call_wait_reply(caller);
     default: return CAIRN_E_BAD_CALL;
     }
