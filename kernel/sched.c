@@ -70,7 +70,8 @@ static struct process *queue_pop(struct queue *queue)
     return process;
 }
 
-static void queue_remove(struct queue *queue, struct process *process)
+/* Takes process off queue; 0 if it was not on it. */
+static int queue_remove(struct queue *queue, struct process *process)
 {
     struct process *previous = NULL;
     for (struct process *p = queue->head; p; previous = p, p = p->queue_next) {
@@ -83,8 +84,9 @@ static void queue_remove(struct queue *queue, struct process *process)
         if (queue->tail == p)
             queue->tail = previous;
         p->queue_next = NULL;
-        return;
+        return 1;
     }
+    return 0;
 }
 
 void sched_make_ready(struct process *process)
@@ -135,8 +137,9 @@ void sched_block_instruction(struct process *process, enum block_reason reason)
 void sched_unqueue(struct process *process)
 {
     if (process->state == PROCESS_READY) {
-        queue_remove(&run_queues[process->priority], process);
-        ready_count--;
+        /* One sched_run just picked is READY on no queue (a doomed one is destroyed so). */
+        if (queue_remove(&run_queues[process->priority], process))
+            ready_count--;
         return;
     }
     if (process->block_reason == BLOCK_SLEEP)
