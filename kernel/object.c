@@ -246,6 +246,17 @@ struct capability capability_to(const struct object *object, uint8_t rights)
     return cap;
 }
 
+struct object *object_resident(oid_t oid, uint32_t version, enum cairn_type type)
+{
+    if (oid == 0 || oid >= entry_used)
+        return NULL;
+    const struct object_entry *entry = entry_find((uint32_t)oid);    /* NULL: chunk not made */
+    struct object *found = entry ? entry->object : NULL;
+    if (!found || found->version != version || found->type != type)
+        return NULL;
+    return found;
+}
+
 int capability_resolve(const struct capability *cap, enum cairn_type type, uint8_t rights,
                        struct object **object)
 {
@@ -255,15 +266,11 @@ int capability_resolve(const struct capability *cap, enum cairn_type type, uint8
         return CAIRN_E_WRONG_TYPE;
     if ((cap->rights & rights) != rights)
         return CAIRN_E_NO_RIGHTS;
-    /* Fast path, every IPC takes it several times: a 32-bit OID whose object is in RAM. */
-    uint32_t oid = cap->oid_low;
-    if (!cap->oid_high && oid && oid < entry_used) {
-        const struct object_entry *entry = entry_find(oid);
-        struct object *found = entry ? entry->object : NULL;
-        if (found && found->version == cap->version && found->type == cap->type) {
-            *object = found;
-            return reclaim_doomed(found) ? CAIRN_E_STALE : CAIRN_OK;
-        }
+    /* Fast path, every IPC takes it: a 32-bit OID whose object is in RAM. */
+    struct object *found = object_resident(capability_oid(cap), cap->version, cap->type);
+    if (found) {
+        *object = found;
+        return reclaim_doomed(found) ? CAIRN_E_STALE : CAIRN_OK;
     }
     *object = object_lookup(capability_oid(cap), cap->version);
     if (!*object || (*object)->type != cap->type || reclaim_doomed(*object))

@@ -51,6 +51,10 @@ extern uint32_t object_frees;
 /* The live object named by oid and version, or NULL. */
 struct object *object_lookup(oid_t oid, uint32_t version);
 
+/* The live object of that OID, version and type if it is in RAM, else NULL: unlike
+ * object_lookup it never loads from the store (and says nothing of reclaim_doomed). */
+struct object *object_resident(oid_t oid, uint32_t version, enum cairn_type type);
+
 /* Makes room for the store's OIDs [1, oid_limit): new objects get OIDs above them. */
 int object_table_reserve_store(uint32_t oid_limit);
 

@@ -2,6 +2,7 @@
 #ifndef KERNEL_PROCESS_H
 #define KERNEL_PROCESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <arch/context.h>
 #include <kernel/object.h>
@@ -53,7 +54,10 @@ struct process *process_create(void);
 struct process *process_first(void);
 
 /* The capability in slot, or NULL when the slot number is out of range. */
-struct capability *process_slot(struct process *process, uint32_t slot);
+static inline struct capability *process_slot(struct process *process, uint32_t slot)
+{
+    return slot < CAIRN_CLIST_SLOTS ? &process->clist[slot] : NULL;
+}
 
 /* The stored form of a process; process_from_record returns NULL for a record that makes no sense. */
 struct cairn_object_record;

@@ -42,6 +42,11 @@ static struct queue console_waiters;    /* BLOCK_CONSOLE */
 static struct queue interrupt_waiters;  /* BLOCK_INTERRUPT */
 static volatile int preemption_wanted;  /* set by the timer */
 static struct process *last_entered;    /* the process whose registers the CPU last had */
+static uint64_t pass_tick;              /* platform_ticks() when sched_run's last pass began */
+static int handed_over;                 /* process_current came from sched_hand_over */
+static uint32_t ready_count;            /* processes on the run queues */
+
+static int sched_higher_ready(int priority);
 
 static void queue_push(struct queue *queue, struct process *process)
 {
@@ -65,7 +70,8 @@ static struct process *queue_pop(struct queue *queue)
     return process;
 }
 
-static void queue_remove(struct queue *queue, struct process *process)
+/* Takes process off queue; 0 if it was not on it. */
+static int queue_remove(struct queue *queue, struct process *process)
 {
     struct process *previous = NULL;
     for (struct process *p = queue->head; p; previous = p, p = p->queue_next) {
@@ -78,8 +84,9 @@ static void queue_remove(struct queue *queue, struct process *process)
         if (queue->tail == p)
             queue->tail = previous;
         p->queue_next = NULL;
-        return;
+        return 1;
     }
+    return 0;
 }
 
 void sched_make_ready(struct process *process)
@@ -87,6 +94,7 @@ void sched_make_ready(struct process *process)
     process->state = PROCESS_READY;
     process->block_reason = BLOCK_NONE;
     queue_push(&run_queues[process->priority], process);
+    ready_count++;
 }
 
 static void sched_park(struct process *process, enum block_reason reason)
@@ -129,7 +137,9 @@ void sched_block_instruction(struct process *process, enum block_reason reason)
 void sched_unqueue(struct process *process)
 {
     if (process->state == PROCESS_READY) {
-        queue_remove(&run_queues[process->priority], process);
+        /* One sched_run just picked is READY on no queue (a doomed one is destroyed so). */
+        if (queue_remove(&run_queues[process->priority], process))
+            ready_count--;
         return;
     }
     if (process->block_reason == BLOCK_SLEEP)
@@ -171,6 +181,26 @@ void sched_finish_call(struct process *process, enum cairn_status status)
         sched_unqueue(process);
         sched_make_ready(process);
     }
+}
+
+/*
+ * The IPC fast path's switch: when the current call parked its caller, and a
+ * pass of sched_run would find nothing to do this tick (its work is all per
+ * tick or woken by interrupts, which take the full pass) and pick process
+ * (no ready process at its priority or above), process runs next without
+ * the run queue or the pass; otherwise it is made ready as usual.
+ */
+void sched_hand_over(struct process *process)
+{
+    if (process_current || preemption_wanted || platform_ticks() != pass_tick ||
+        (ready_count && sched_higher_ready((int)process->priority - 1))) {
+        sched_make_ready(process);
+        return;
+    }
+    process->state = PROCESS_READY;
+    process->block_reason = BLOCK_NONE;
+    process_current = process;
+    handed_over = 1;
 }
 
 void sched_yield_current(void)
@@ -251,8 +281,10 @@ static struct process *sched_pick(void)
 {
     for (int priority = CAIRN_PRIORITIES - 1; priority >= 0; priority--) {
         struct process *process = queue_pop(&run_queues[priority]);
-        if (process)
+        if (process) {
+            ready_count--;
             return process;
+        }
     }
     return NULL;
 }
@@ -287,6 +319,19 @@ static void sched_release_output_step(void)
         sched_wake_output_waiters();
 }
 
+/* Runs process_current; returns if it could not be entered (parked or stopped instead). */
+static void sched_enter_current(void)
+{
+    sched_note_first_entry();
+    process_current->state = PROCESS_RUNNING;
+    if (process_current != last_entered)
+        stats.context_switches++;
+    last_entered = process_current;
+    if (ckpt_fault_process)
+        ckpt_fault_answered(process_current);   /* its way back is the checkpoints' */
+    arch_enter_user(process_current);
+}
+
 void sched_run(void)
 {
     static uint32_t frees_seen;     /* memory_frees when the frame waiters were last woken */
@@ -296,7 +341,12 @@ void sched_run(void)
     static uint64_t reclaimed_tick = UINT64_MAX, released_tick = UINT64_MAX;
     if (reclaimed_tick == UINT64_MAX)
         reclaimed_tick = released_tick = platform_ticks();
+    if (handed_over) {
+        handed_over = 0;
+        sched_enter_current();
+    }
     for (;;) {
+        pass_tick = platform_ticks();
         /* Work done for checkpoints while no process is ready is free. A tick that has come
          * may have made sleepers due (woken below): then they count as ready already. */
         if (objstore)
@@ -332,14 +382,7 @@ void sched_run(void)
             continue;
         }
         if (process_current) {
-            sched_note_first_entry();
-            process_current->state = PROCESS_RUNNING;
-            if (process_current != last_entered)
-                stats.context_switches++;
-            last_entered = process_current;
-            if (ckpt_fault_process)
-                ckpt_fault_answered(process_current);   /* its way back is the checkpoints' */
-            arch_enter_user(process_current);
+            sched_enter_current();
             continue;           /* it could not be entered: parked or stopped instead */
         }
         if (console_release_waiting()) {

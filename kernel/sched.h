@@ -36,6 +36,9 @@ void sched_unqueue(struct process *process);
 void sched_wake(struct process *process);
 /* Completes a blocked process's call with status (its results already set) and readies it. */
 void sched_finish_call(struct process *process, enum cairn_status status);
+/* The partner of the current call runs next, without a pass of sched_run, if that pass would
+ * pick it and do nothing else; else it is made ready (the IPC fast path, kernel/obj/endpoint.c). */
+void sched_hand_over(struct process *process);
 void sched_yield_current(void);
 /* Wakes every process waiting for a frame. */
 void sched_wake_frame_waiters(void);

@@ -499,8 +499,10 @@ static syscall_result_t syscall_settle_store_trouble(struct process *process,
 void syscall_handle(struct process *process)
 {
     stats.system_calls++;
-    objstore_begin_operation();
     uint32_t number = syscall_argument(process, REGISTER_CALL);
+    if ((number == CAIRN_CALL || number == CAIRN_REPLY_RECEIVE) && endpoint_fast_path(process))
+        return;         /* all done, and nothing from the store */
+    objstore_begin_operation();
     syscall_handler_t handler = number < CAIRN_CALL_COUNT ? syscall_handlers[number] : NULL;
     syscall_result_t status = handler ? handler(process) : CAIRN_E_BAD_CALL;
     status = syscall_settle_store_trouble(process, status);

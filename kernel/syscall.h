@@ -73,6 +73,11 @@ uint32_t syscall_argument(struct process *process, int index);
 int syscall_argument_object(struct process *process, int index, enum cairn_type type,
                             uint8_t rights, struct object **object);
 
+/* The IPC fast path (kernel/obj/endpoint.c): 1 when it made the whole of the caller's CALL or
+ * REPLY_RECEIVE (the caller then waits at its trap, as after syscall_wait); 0, having changed
+ * nothing, when the call must take the general path. It never touches the store. */
+int endpoint_fast_path(struct process *caller);
+
 /* Each object type's one entry point: runs call (a CAIRN_* number) for the caller. */
 syscall_result_t endpoint_invoke(struct process *caller, uint32_t call);
 syscall_result_t bank_invoke(struct process *caller, uint32_t call);

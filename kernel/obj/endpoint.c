@@ -133,12 +133,18 @@ static int ipc_check_offered_cap(struct process *sender, const struct capability
     return CAIRN_OK;
 }
 
-/* Copies the message (words and offered capability) from sender to receiver's result registers. */
-static void ipc_transfer(struct process *sender, struct process *receiver, uint32_t badge)
+/* Copies the message's words and the badge from sender to receiver's result registers. */
+static void ipc_transfer_words(struct process *sender, struct process *receiver, uint32_t badge)
 {
     for (int r = REGISTER_MESSAGE_FIRST; r <= REGISTER_MESSAGE_LAST; r++)
         context_set(&receiver->context, r, context_get(&sender->context, r));
     context_set(&receiver->context, REGISTER_BADGE, badge);
+}
+
+/* Copies the message (words and offered capability) from sender to receiver's result registers. */
+static void ipc_transfer(struct process *sender, struct process *receiver, uint32_t badge)
+{
+    ipc_transfer_words(sender, receiver, badge);
     uint32_t offered = context_get(&sender->context, REGISTER_MESSAGE_CAP);
     const struct capability *from = offered != CAIRN_NO_SLOT ? process_slot(sender, offered) : NULL;
     struct capability *to = process_slot(receiver, receiver->receive_slot);
@@ -296,6 +302,17 @@ static syscall_result_t endpoint_call_receive(struct process *receiver)
     return status;
 }
 
+/* Is caller (the object replier's reply target names, or NULL) still waiting for exactly
+ * that call? */
+static int ipc_caller_waits(const struct process *replier, const struct process *caller)
+{
+    const struct reply_target *target = &replier->reply_to;
+    return caller && caller->object.type == CAIRN_TYPE_PROCESS &&
+           !reclaim_doomed(&caller->object) && caller->call_cookie == target->cookie &&
+           context_get(&caller->context, REGISTER_CALL) == CAIRN_WAIT_REPLY &&
+           (caller->state == PROCESS_BLOCKED || caller->state == PROCESS_READY);
+}
+
 /* The caller waiting for this process's reply, if it still waits for exactly that call. */
 static struct process *ipc_waiting_caller(struct process *replier)
 {
@@ -303,12 +320,7 @@ static struct process *ipc_waiting_caller(struct process *replier)
     if (!target->caller)
         return NULL;
     struct process *caller = (struct process *)object_lookup(target->caller, target->version);
-    if (!caller || caller->object.type != CAIRN_TYPE_PROCESS || reclaim_doomed(&caller->object) ||
-        caller->call_cookie != target->cookie ||
-        context_get(&caller->context, REGISTER_CALL) != CAIRN_WAIT_REPLY ||
-        (caller->state != PROCESS_BLOCKED && caller->state != PROCESS_READY))
-        return NULL;
-    return caller;
+    return ipc_caller_waits(replier, caller) ? caller : NULL;
 }
 
 /*
@@ -376,6 +388,136 @@ static syscall_result_t endpoint_call_reply_receive(struct process *process)
 static syscall_result_t endpoint_call_wait_reply(struct process *caller)
 {
     return syscall_wait(caller, BLOCK_REPLY);
+}
+
+/*
+ * The fast path: CALL to a receiver already waiting, and REPLY_RECEIVE to a
+ * caller waiting for the reply when no sender waits (so the receive waits),
+ * both with no capability offered and every object in RAM. Its decode step
+ * checks exactly what the general path would find (and nothing more changes
+ * when it declines: the general path then runs the call); its invoke step
+ * makes the same effects, then hands the CPU straight to the partner
+ * (sched_hand_over) when the scheduler would pick it next anyway.
+ */
+
+/* The endpoint a process's call names with rights, if it and its capability are at hand in
+ * RAM (NULL: let the general path decide). */
+static inline struct endpoint *ipc_fast_endpoint(struct process *process, uint8_t rights,
+                                                 uint32_t *badge)
+{
+    const struct capability *cap =
+        process_slot(process, context_get(&process->context, REGISTER_ENDPOINT));
+    if (!cap || cap->type != CAIRN_TYPE_ENDPOINT || (cap->rights & rights) != rights)
+        return NULL;
+    struct object *object = object_resident(capability_oid(cap), cap->version, cap->type);
+    if (!object || reclaim_doomed(object))
+        return NULL;
+    *badge = cap->badge;
+    return (struct endpoint *)object;
+}
+
+/* Does process's call name endpoint, with rights? (The endpoint is live: a capability of its
+ * type, OID and version names it.) */
+static int ipc_fast_names(struct process *process, uint8_t rights,
+                          const struct endpoint *endpoint)
+{
+    const struct capability *cap =
+        process_slot(process, context_get(&process->context, REGISTER_ENDPOINT));
+    return cap && cap->type == CAIRN_TYPE_ENDPOINT && (cap->rights & rights) == rights &&
+           capability_oid(cap) == endpoint->object.oid && cap->version == endpoint->object.version;
+}
+
+/* The partner's blocked call returns CAIRN_OK, and it runs next if it may. */
+static void ipc_fast_finish(struct process *partner)
+{
+    context_set(&partner->context, REGISTER_STATUS, CAIRN_OK);
+    context_finish_call(&partner->context);
+    sched_hand_over(partner);
+}
+
+/* CALL: the endpoint, and the receiver at the head of its queue, still valid. */
+static int endpoint_fast_decode_call(struct process *sender, struct endpoint_message *message)
+{
+    if (context_get(&sender->context, REGISTER_MESSAGE_CAP) != CAIRN_NO_SLOT)
+        return 0;
+    struct endpoint *endpoint = ipc_fast_endpoint(sender, CAIRN_RIGHT_SEND, &message->badge);
+    struct process *receiver = endpoint ? endpoint->receivers : NULL;
+    if (!receiver || reclaim_doomed(&receiver->object) ||
+        !ipc_fast_names(receiver, CAIRN_RIGHT_RECEIVE, endpoint))
+        return 0;
+    message->sender = sender;
+    message->receiver = receiver;
+    return 1;
+}
+
+/* CALL's effects, as endpoint_call_send makes them: the receiver leaves the queue with the
+ * message, the caller waits for the reply. */
+static void endpoint_fast_invoke_call(const struct endpoint_message *message)
+{
+    struct process *receiver = message->receiver;
+    struct endpoint *endpoint = receiver->waiting_on;
+    queue_remove(&endpoint->receivers, &endpoint->receivers_tail, receiver);
+    receiver->waiting_on = NULL;
+    ipc_transfer_words(message->sender, receiver, message->badge);
+    context_set(&receiver->context, REGISTER_MESSAGE_CAP, 0);     /* no capability came */
+    ipc_sender_sent(message->sender, receiver);
+    ipc_fast_finish(receiver);
+}
+
+static int endpoint_fast_call(struct process *sender)
+{
+    struct endpoint_message message;
+    if (!endpoint_fast_decode_call(sender, &message))
+        return 0;
+    endpoint_fast_invoke_call(&message);
+    return 1;
+}
+
+/* REPLY_RECEIVE: the endpoint with no sender waiting, and the caller, in RAM and blocked
+ * (on no queue: BLOCK_REPLY) waiting for exactly this reply. */
+static struct endpoint *endpoint_fast_decode_reply_receive(struct process *replier,
+                                                           struct process **caller)
+{
+    uint32_t badge;
+    const struct reply_target *target = &replier->reply_to;
+    if (context_get(&replier->context, REGISTER_MESSAGE_CAP) != CAIRN_NO_SLOT)
+        return NULL;
+    struct endpoint *endpoint = ipc_fast_endpoint(replier, CAIRN_RIGHT_RECEIVE, &badge);
+    if (!endpoint || endpoint->senders)
+        return NULL;
+    *caller = (struct process *)object_resident(target->caller, target->version,
+                                                CAIRN_TYPE_PROCESS);
+    if (!ipc_caller_waits(replier, *caller) || (*caller)->block_reason != BLOCK_REPLY)
+        return NULL;
+    return endpoint;
+}
+
+/* Its effects, as endpoint_call_reply_receive makes them: the reply reaches the caller, and
+ * the replier waits on the endpoint's queue in its RECEIVE phase. */
+static int endpoint_fast_reply_receive(struct process *replier)
+{
+    struct process *caller;
+    struct endpoint *endpoint = endpoint_fast_decode_reply_receive(replier, &caller);
+    if (!endpoint)
+        return 0;
+    replier->reply_to = (struct reply_target){ 0, 0, 0 };
+    ipc_transfer_words(replier, caller, 0);
+    context_set(&caller->context, REGISTER_MESSAGE_CAP, 0);
+    context_set(&replier->context, REGISTER_CALL, CAIRN_RECEIVE);
+    queue_append(&endpoint->receivers, &endpoint->receivers_tail, replier);
+    replier->waiting_on = endpoint;
+    syscall_wait(replier, BLOCK_RECEIVE);
+    ipc_fast_finish(caller);
+    return 1;
+}
+
+int endpoint_fast_path(struct process *caller)
+{
+    switch (context_get(&caller->context, REGISTER_CALL)) {
+    case CAIRN_CALL: return endpoint_fast_call(caller);
+    case CAIRN_REPLY_RECEIVE: return endpoint_fast_reply_receive(caller);
+    default: return 0;
+    }
 }
 
 syscall_result_t endpoint_invoke(struct process *caller, uint32_t call)

@@ -56,11 +56,6 @@ struct process *process_create(void)
     return process;
 }
 
-struct capability *process_slot(struct process *process, uint32_t slot)
-{
-    return slot < CAIRN_CLIST_SLOTS ? &process->clist[slot] : NULL;
-}
-
 static void process_destroy(struct process *process)
 {
     if (process->state == PROCESS_BLOCKED || process->state == PROCESS_READY)

@@ -1,6 +1,8 @@
 """Processes, capabilities, IPC and restartable system calls: the user programs of issue 3 in QEMU."""
 
+import random
 import re
+import shutil
 import subprocess
 import time
 
@@ -39,6 +41,42 @@ def test_pingpong_completes_10000_round_trips(boot):
     guest = run_programs(boot, "pingpong:10000")
     guest.expect(r"^pingpong: 10000 round trips$", timeout=25)
     assert_kernel_healthy(guest)
+
+
+def test_ipc_fast_path_edges_answer_as_the_general_path_does(boot):
+    """Issue 17, item 6: CALL and REPLY_RECEIVE around the fast path: a receiver not yet
+    waiting, badges, capabilities carried, stale and wrong capabilities, a caller destroyed
+    before its reply, the endpoint destroyed under its server, and a thread of the same
+    priority that must still run once per round trip (the fast path's switch skips no one)."""
+    guest = run_programs(boot, "pingpong:edges")
+    line = guest.expect(r"^pingpong: edges: (ok|FAILED.*)$", timeout=25)
+    assert line.group(1) == "ok", guest.describe()
+    assert re.search(r"^pingpong: edges: the server's RECEIVE on a destroyed endpoint: E_STALE$",
+                     guest.output, re.M), guest.describe()
+    assert_kernel_healthy(guest)
+
+
+@pytest.mark.timeout(150)
+def test_pingpong_goes_on_counting_across_power_cuts_mid_exchange(tmp_path, boot):
+    """The fast path's exchanges are atomic calls too: killed at any moment, the next boot
+    resumes caller and server from the last checkpoint and every counter still matches (the
+    server prints FAILED at the first that does not)."""
+    image = tmp_path / "system.img"
+    shutil.copyfile(ROOT / "build" / "fresh.img", image)
+    highest = 0
+    for number in range(3):
+        guest = boot(disk=image, snapshot=False, cmdline="run=pingpong:0" if number == 0 else "")
+        if number:
+            guest.expect(r"^resumed checkpoint epoch \d+", timeout=30)
+        for _ in range(2):          # progress in this boot, past what the last one showed
+            match = guest.expect(r"^pingpong: (at (\d+)|FAILED.*)$", timeout=30)
+            assert match.group(2), guest.describe()
+        assert int(match.group(2)) > highest, (highest, guest.describe())
+        highest = int(match.group(2))
+        time.sleep(random.uniform(0.0, 0.5))
+        guest.close()               # SIGKILL: the power goes off mid-exchange
+        assert "FAILED" not in guest.output, guest.describe()
+        assert_kernel_healthy(guest)
 
 
 def test_64_processes_run_at_once_and_exit_cleanly(boot):

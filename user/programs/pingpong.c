@@ -1,4 +1,4 @@
-/* pingpong: CALL round trips from a child in its own address space; argv[1] = round trips (10000; 0: forever). */
+/* pingpong: CALL round trips from a child in its own address space; argv[1] = round trips (10000; 0: forever), or edges. */
 #include <cairn/user.h>
 
 /*
@@ -89,8 +89,216 @@ static int serve(uint32_t round_trips, uint64_t *elapsed_ns)
     return 1;
 }
 
+/*
+ * pingpong edges: CALL and REPLY_RECEIVE at the edges of the kernel's IPC
+ * fast path (kernel/obj/endpoint.c), each answered as the general path
+ * answers it. A server thread answers every CALL with {word 0 + 1, the badge it saw,
+ * whether a capability came}. This process then checks, in order:
+ *
+ *   waiting:   a CALL before the server receives (it sleeps first) waits, then is answered
+ *   fast:      2,000 round trips, each answer right
+ *   badge:     a badged capability's badge reaches the server, an unbadged one gives 0
+ *   carry:     a capability offered each way arrives (the general path carries it)
+ *   refused:   an empty slot, a capability without SEND, a Bank, a slot out of range:
+ *              E_EMPTY, E_NO_RIGHTS, E_WRONG_TYPE, E_BAD_SLOT, as always
+ *   fairness:  a thread of the same priority that only yields runs at least once per
+ *              round trip (it is ahead of the partner on the run queue)
+ *   dead:      a caller destroyed while the server holds its reply: the reply goes nowhere,
+ *              the server receives the next CALL and answers it
+ *   destroyed: the endpoint destroyed under the waiting server: its RECEIVE fails
+ */
+enum {
+    EDGE_SLOT_ENDPOINT = CAIRN_SLOT_FIRST_FREE, EDGE_SLOT_SERVER, EDGE_SLOT_BADGED,
+    EDGE_SLOT_RESTRICTED, EDGE_SLOT_YIELDER, EDGE_SLOT_DOOMED, EDGE_SLOT_RECEIVED,
+};
+enum { SERVER_RECEIVE_SLOT = 20 };          /* in the server's c-list */
+enum { ASK_ANSWER, ASK_HOLD, ASK_CAPABILITY_BACK };     /* word 1 of a request */
+enum { STACK_SIZE = 16384, FAST_ROUND_TRIPS = 2000, FAIRNESS_ROUND_TRIPS = 200 };
+enum { BADGE = 77, WAIT_YIELDS = 1000000 };
+
+static struct thread server, yielder, doomed;
+static volatile uint32_t server_holding, server_release, server_done, server_status;
+static volatile uint32_t yields, yielder_stop;
+
+static int server_main(void *argument)
+{
+    (void)argument;
+    struct cairn_message message;
+    cairn_set_receive_slot(SERVER_RECEIVE_SLOT);
+    cairn_sleep_until(clock_now_ns() + 20000000);   /* a CALL comes before the RECEIVE */
+    uint32_t status = cairn_receive(EDGE_SLOT_ENDPOINT, &message);
+    while (status == CAIRN_OK) {
+        struct cairn_message reply = { .word = { message.word[0] + 1, message.badge,
+                                                 message.cap_arrived, 0 } };
+        if (message.word[1] == ASK_HOLD) {
+            server_holding = 1;
+            while (!server_release)
+                cairn_yield();
+        }
+        uint32_t offered = message.word[1] == ASK_CAPABILITY_BACK ? SERVER_RECEIVE_SLOT
+                                                                  : CAIRN_NO_SLOT;
+        status = cairn_reply_receive(EDGE_SLOT_ENDPOINT, &reply, offered, &message);
+    }
+    server_status = status;
+    server_done = 1;
+    return 0;
+}
+
+static int yielder_main(void *argument)
+{
+    (void)argument;
+    while (!yielder_stop) {
+        yields++;
+        cairn_yield();
+    }
+    return 0;
+}
+
+/* A caller the server will hold, destroyed before it is answered. */
+static int doomed_main(void *argument)
+{
+    (void)argument;
+    struct cairn_message request = { .word = { 0, ASK_HOLD, 0, 0 } }, reply;
+    cairn_call(EDGE_SLOT_ENDPOINT, &request, CAIRN_NO_SLOT, &reply);
+    return 0;
+}
+
+static int failed(const char *what, uint32_t status)
+{
+    printf("pingpong: edges: FAILED %s: %s\n", what, status_name(status));
+    return 1;
+}
+
+/* One CALL on slot asking for ask: its status, and the reply. */
+static uint32_t ask(uint32_t slot, uint32_t word, uint32_t ask_for, uint32_t offered,
+                    struct cairn_message *reply)
+{
+    struct cairn_message request = { .word = { word, ask_for, 0, 0 } };
+    return cairn_call(slot, &request, offered, reply);
+}
+
+/* A CALL on slot whose answer must be right, with badge and capability as expected. */
+static int ask_right(uint32_t slot, uint32_t word, uint32_t badge, uint32_t carried)
+{
+    struct cairn_message reply;
+    uint32_t status = ask(slot, word, ASK_ANSWER, CAIRN_NO_SLOT, &reply);
+    return status == CAIRN_OK && reply.word[0] == word + 1 && reply.word[1] == badge &&
+           reply.word[2] == carried;
+}
+
+static int start_thread(struct thread *thread, uint32_t slot, int (*entry)(void *))
+{
+    uint32_t status = thread_create(thread, slot, STACK_SIZE);
+    if (status == CAIRN_OK)
+        status = cairn_process_give(slot, EDGE_SLOT_ENDPOINT, EDGE_SLOT_ENDPOINT);
+    if (status == CAIRN_OK)
+        status = thread_start(thread, entry, NULL);
+    return status == CAIRN_OK;
+}
+
+static int wait_for(volatile uint32_t *flag)
+{
+    for (uint32_t i = 0; i < WAIT_YIELDS && !*flag; i++)
+        cairn_yield();
+    return *flag != 0;
+}
+
+static int check_answers(void)
+{
+    if (!start_thread(&server, EDGE_SLOT_SERVER, server_main))
+        return failed("starting the server", CAIRN_OK);
+    if (!ask_right(EDGE_SLOT_ENDPOINT, 1, 0, 0))
+        return failed("waiting: a CALL before the RECEIVE", CAIRN_OK);
+    for (uint32_t i = 0; i < FAST_ROUND_TRIPS; i++)
+        if (!ask_right(EDGE_SLOT_ENDPOINT, i, 0, 0))
+            return failed("fast: a wrong answer", i);
+    uint32_t status = cairn_cap_badge(EDGE_SLOT_ENDPOINT, EDGE_SLOT_BADGED, BADGE);
+    if (status != CAIRN_OK || !ask_right(EDGE_SLOT_BADGED, 5, BADGE, 0) ||
+        !ask_right(EDGE_SLOT_ENDPOINT, 6, 0, 0))
+        return failed("badge", status);
+    struct cairn_message reply;
+    cairn_set_receive_slot(EDGE_SLOT_RECEIVED);
+    status = ask(EDGE_SLOT_ENDPOINT, 7, ASK_CAPABILITY_BACK, EDGE_SLOT_BADGED, &reply);
+    struct cairn_cap_info info;
+    if (status != CAIRN_OK || reply.word[2] != 1 || !reply.cap_arrived ||
+        cairn_cap_info(EDGE_SLOT_RECEIVED, &info) != CAIRN_OK || info.badge != BADGE)
+        return failed("carry", status);
+    return 0;
+}
+
+static int check_refusals(void)
+{
+    struct cairn_message reply;
+    uint32_t status = cairn_cap_delete(EDGE_SLOT_BADGED);
+    if (status != CAIRN_OK || (status = ask(EDGE_SLOT_BADGED, 8, ASK_ANSWER, CAIRN_NO_SLOT, &reply)) !=
+        CAIRN_E_EMPTY)
+        return failed("refused: an empty slot", status);
+    cairn_cap_copy(EDGE_SLOT_ENDPOINT, EDGE_SLOT_RESTRICTED);
+    cairn_cap_restrict(EDGE_SLOT_RESTRICTED, CAIRN_RIGHT_RECEIVE);
+    if ((status = ask(EDGE_SLOT_RESTRICTED, 9, ASK_ANSWER, CAIRN_NO_SLOT, &reply)) != CAIRN_E_NO_RIGHTS)
+        return failed("refused: no SEND right", status);
+    if ((status = ask(CAIRN_SLOT_BANK, 10, ASK_ANSWER, CAIRN_NO_SLOT, &reply)) !=
+        CAIRN_E_WRONG_TYPE)
+        return failed("refused: a Bank", status);
+    if ((status = ask(CAIRN_CLIST_SLOTS, 11, ASK_ANSWER, CAIRN_NO_SLOT, &reply)) !=
+        CAIRN_E_BAD_SLOT)
+        return failed("refused: a slot out of range", status);
+    if (!ask_right(EDGE_SLOT_ENDPOINT, 12, 0, 0))
+        return failed("refused: the next CALL", CAIRN_OK);
+    return 0;
+}
+
+static int check_fairness(void)
+{
+    if (!start_thread(&yielder, EDGE_SLOT_YIELDER, yielder_main))
+        return failed("starting the yielder", CAIRN_OK);
+    wait_for(&yields);
+    uint32_t before = yields;
+    for (uint32_t i = 0; i < FAIRNESS_ROUND_TRIPS; i++)
+        if (!ask_right(EDGE_SLOT_ENDPOINT, i, 0, 0))
+            return failed("fairness: a wrong answer", i);
+    uint32_t ran = yields - before;
+    yielder_stop = 1;
+    if (ran < FAIRNESS_ROUND_TRIPS) {
+        printf("pingpong: edges: FAILED fairness: the yielder ran %u times in %u round trips\n", ran,
+               FAIRNESS_ROUND_TRIPS);
+        return 1;
+    }
+    return 0;
+}
+
+static int check_dead_caller(void)
+{
+    if (!start_thread(&doomed, EDGE_SLOT_DOOMED, doomed_main) || !wait_for(&server_holding))
+        return failed("dead: the held caller", CAIRN_OK);
+    uint32_t status = cairn_destroy(EDGE_SLOT_DOOMED);
+    server_release = 1;
+    if (status != CAIRN_OK || !ask_right(EDGE_SLOT_ENDPOINT, 13, 0, 0))
+        return failed("dead: the CALL after it", status);
+    status = cairn_destroy(EDGE_SLOT_ENDPOINT);
+    if (status != CAIRN_OK || !wait_for(&server_done) || server_status == CAIRN_OK)
+        return failed("destroyed: the server's RECEIVE", status ? status : server_status);
+    printf("pingpong: edges: the server's RECEIVE on a destroyed endpoint: %s\n",
+           status_name(server_status));
+    return 0;
+}
+
+/* pingpong edges: every check above in turn. */
+static int edges_main(void)
+{
+    uint32_t status = cairn_create(CAIRN_SLOT_BANK, CAIRN_TYPE_ENDPOINT, EDGE_SLOT_ENDPOINT);
+    if (status != CAIRN_OK)
+        return failed("creating the endpoint", status);
+    if (check_answers() || check_refusals() || check_fairness() || check_dead_caller())
+        return 1;
+    printf("pingpong: edges: ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "edges") == 0)
+        return edges_main();
     uint32_t round_trips = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : DEFAULT_ROUND_TRIPS;
     uint32_t status = cairn_create(CAIRN_SLOT_BANK, CAIRN_TYPE_ENDPOINT, SLOT_ENDPOINT);
     if (status == CAIRN_OK)
