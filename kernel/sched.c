@@ -347,11 +347,13 @@ void sched_run(void)
     }
     for (;;) {
         pass_tick = platform_ticks();
-        /* Work done for checkpoints while no process is ready is free. A tick that has come
-         * may have made sleepers due (woken below): then they count as ready already. */
+        /* Work done for checkpoints while no process is ready is free; a sleeper due at the
+         * tick that has come is ready (and is not kept waiting for a slice of the writer). */
+        if (preemption_wanted)
+            sched_wake_sleepers();
         if (objstore)
-            ckpt_maybe(process_current || preemption_wanted || sched_higher_ready(-1)
-                       ? CKPT_PROGRAMS_READY : CKPT_CPU_IDLE);
+            ckpt_maybe(process_current || sched_higher_ready(-1) ? CKPT_PROGRAMS_READY
+                                                                 : CKPT_CPU_IDLE);
         if (reclaim_dying_count && platform_ticks() != reclaimed_tick) {
             reclaimed_tick = platform_ticks();
             reclaim_step();
