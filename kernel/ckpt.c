@@ -446,21 +446,21 @@ void ckpt_fault_answered(const struct process *entering)
     ckpt_fault_process = NULL;
 }
 
+static uint32_t microseconds_u32(uint64_t nanoseconds)
+{
+    uint64_t us = nanoseconds / 1000;
+    return us > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)us;
+}
+
 void ckpt_share_figures(struct ckpt_share_figures *figures)
 {
     if (ckpt.ready)
         ckpt_share_accrue();        /* the programs' cycles up to now */
-    uint64_t period_ns;
+    uint64_t period_ns, newest_ns = cpu_share_newest_ns(&ckpt.share);
     cpu_share_recent(&ckpt.share, &period_ns, &figures->share_permille);
-    figures->period_us = period_ns / 1000 > 0xFFFFFFFFull ? 0xFFFFFFFFu
-                                                          : (uint32_t)(period_ns / 1000);
-    uint64_t since_us = 0;
-    if (ckpt.share.sample_count) {
-        const struct cpu_share_sample *newest =
-            &ckpt.share.samples[(ckpt.share.sample_count - 1) % CPU_SHARE_SAMPLES];
-        since_us = (time_monotonic_nanoseconds() - newest->nanoseconds) / 1000;
-    }
-    figures->snapshot_age_us = since_us > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)since_us;
+    figures->period_us = microseconds_u32(period_ns);
+    figures->snapshot_age_us = ckpt.share.sample_count
+                               ? microseconds_u32(time_monotonic_nanoseconds() - newest_ns) : 0;
     figures->checkpoint_cycles = ckpt.share.charged_total;
     figures->program_cycles = ckpt.share.program_total;
     figures->max_share = (uint32_t)config.ckpt_max_share;
@@ -468,12 +468,9 @@ void ckpt_share_figures(struct ckpt_share_figures *figures)
 
 /* Writes until the checkpoint commits, the next timer tick, SLICE_BLOCKS blocks, or (when
  * limit is not 0: the budget allowed the slice) about limit cycles; programs then get a tick
- * of their own. Loading the committed maps at a restart is not a checkpoint's work: never
- * charged. */
+ * of their own. */
 static void ckpt_write_slice(enum ckpt_cpu cpu, uint64_t limit)
 {
-    if (ckpt.phase == CKPT_LOAD)
-        cpu = CKPT_CPU_IDLE;
     uint64_t tick = platform_ticks();
     uint64_t cycles = platform_cycles(), idle = platform_idle_cycles;
     uint32_t blocks_before = ckpt.writer.blocks_written;
@@ -601,12 +598,18 @@ static int ckpt_due(void)
            (dirty_pages > 0 || ckpt.changed_others[ckpt.open_list].count > 0);
 }
 
-/* Programs are ready and checkpoint work would take the CPU from them: may it? Processes
- * waiting for frames or for a SYNC are helped whatever the budget (and charged all the same).
- * Once refused, the budget is looked at again in the next tick, not at every pass. */
+/* Do processes wait for a checkpoint (frames, SYNC)? They are helped whatever the budget. */
+static int ckpt_waited_for(void)
+{
+    return sched_frame_waiting() || sched_sync_waiting();
+}
+
+/* Programs are ready and checkpoint work would take the CPU from them: may it? Yes while
+ * processes wait for it (charged all the same); once refused, the budget is looked at again
+ * in the next tick, not at every pass. */
 static int ckpt_share_allows(void)
 {
-    if (sched_frame_waiting() || sched_sync_waiting())
+    if (ckpt_waited_for())
         return 1;
     uint64_t tick = platform_ticks();
     if (tick == ckpt.share_refused_tick)
@@ -616,15 +619,6 @@ static int ckpt_share_allows(void)
         return 1;
     ckpt.share_refused_tick = tick;
     return 0;
-}
-
-/* How long the writer's next slice may be while programs are ready: 0 for no bound but its
- * tick (the restart's loading, a SYNC caller waiting), else what the budget holds. */
-static uint64_t ckpt_slice_limit(void)
-{
-    if (ckpt.phase == CKPT_LOAD || sched_sync_waiting())
-        return 0;
-    return cpu_share_available(&ckpt.share);
 }
 
 void ckpt_maybe(enum ckpt_cpu cpu)
@@ -638,16 +632,21 @@ void ckpt_maybe(enum ckpt_cpu cpu)
             return;     /* not due, or checkpoints have had their share: the period stretches */
         if (config.ckpt_interval)
             ckpt.next_ns = time_monotonic_nanoseconds() + (uint64_t)config.ckpt_interval * 1000000;
-        int asked = !sched_frame_waiting() && !sched_sync_waiting();
+        int asked = !ckpt_waited_for();
         uint64_t cycles = platform_cycles(), idle = platform_idle_cycles;
         ckpt_phase_snapshot();
         ckpt_share_took(cpu, asked, cycles, idle);
         cpu_share_sample(&ckpt.share, time_monotonic_nanoseconds());
         return;
     }
-    if (!ready || sched_frame_waiting())
+    int slice = !ready || sched_frame_waiting() || platform_ticks() >= ckpt.next_slice_tick;
+    if (ckpt.phase == CKPT_LOAD) {
+        if (slice)      /* the restart's work, not a checkpoint's: never charged */
+            ckpt_write_slice(CKPT_CPU_IDLE, 0);
+    } else if (!ready || sched_frame_waiting()) {
         ckpt_write_slice(cpu, 0);
-    else if (platform_ticks() >= ckpt.next_slice_tick &&
-             (ckpt.phase == CKPT_LOAD || ckpt_share_allows()))
-        ckpt_write_slice(cpu, ckpt_slice_limit());
+    } else if (slice && ckpt_share_allows()) {
+        /* Bounded by the budget, unless a SYNC caller waits: then by its tick alone. */
+        ckpt_write_slice(cpu, sched_sync_waiting() ? 0 : cpu_share_available(&ckpt.share));
+    }
 }

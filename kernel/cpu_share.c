@@ -70,6 +70,12 @@ void cpu_share_sample(struct cpu_share *share, uint64_t nanoseconds)
         .program = share->program_total };
 }
 
+uint64_t cpu_share_newest_ns(const struct cpu_share *share)
+{
+    return share->sample_count
+           ? share->samples[(share->sample_count - 1) % CPU_SHARE_SAMPLES].nanoseconds : 0;
+}
+
 void cpu_share_recent(const struct cpu_share *share, uint64_t *period_ns, uint32_t *permille)
 {
     *period_ns = 0;

@@ -65,6 +65,9 @@ uint64_t cpu_share_available(const struct cpu_share *share);
 /* A checkpoint's snapshot, at monotonic time nanoseconds: one sample. */
 void cpu_share_sample(struct cpu_share *share, uint64_t nanoseconds);
 
+/* The monotonic time of the newest sample; 0 before the first. */
+uint64_t cpu_share_newest_ns(const struct cpu_share *share);
+
 /* Over the recent samples: the mean period between snapshots in ns, and the share charged to
  * checkpoints in per mille of the programs' time. Both 0 before there are two samples. */
 void cpu_share_recent(const struct cpu_share *share, uint64_t *period_ns, uint32_t *permille);
