@@ -181,9 +181,10 @@ def disk_rows(directory):
 
 # --- slowdown of a memory-writing workload: user program `memwrite` ----------------------
 
-MEMWRITE = re.compile(r"^memwrite: mib=\d+ passes=\d+ ns=(\d+) cycles=(\d+) checkpoints=(\d+) "
-                      r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+) "
-                      r"max_share=\d+ charged=(\d+)", re.M)
+# What print_figures in user/programs/memwrite.c prints after the head of its line.
+FIGURES = (r" ns=(\d+) cycles=(\d+) checkpoints=(\d+) blocks=(\d+) faults=(\d+) "
+           r"share_permille=(\d+) period_us=(\d+) max_share=\d+ charged=(\d+)")
+MEMWRITE = re.compile(r"^memwrite: mib=\d+ passes=\d+" + FIGURES, re.M)
 RUN_FIELDS = ("ns", "cycles", "checkpoints", "blocks", "faults", "share_permille", "period_us",
               "charged")
 CHECKSUM = re.compile(r"^(?:\[k\] )?diskbench: checksum \(CRC32C, ([a-z0-9 ]+)\): \d+ MiB in \d+ ms "
@@ -195,21 +196,26 @@ SLOWDOWN_RATES = (10, 100, 1000)    # checkpoints per second: ckpt.interval = 10
 MEMWRITE_TIMEOUT_SECONDS = 30       # about 20 times the baseline's whole boot under TCG
 
 
-def run_memwrite(image, interval_ms, mode, extra):
-    """{ns, cycles, checkpoints, blocks, faults, share_permille, period_us, charged} of the timed
-    passes (the share and the cycles the kernel charged checkpoints, and the period they
-    achieved), or None."""
-    output = run_until(["--disk", image, "--snapshot", "--cmdline",
-                        "tick_hz=1000 ckpt.interval=%d ckpt.dirty_mib=0 ckpt.mode=%s "
-                        "run=memwrite:%d:%d" % (interval_ms, mode, MEMWRITE_MIB, MEMWRITE_PASSES)]
-                       + extra, ["memwrite: done"], timeout=MEMWRITE_TIMEOUT_SECONDS)
-    match = MEMWRITE.search(output)
+def run_figures(arguments, regex, done, timeout):
+    """Boots memwrite (either mode): the RUN_FIELDS of its timed part as a dict (the share and
+    the cycles the kernel charged checkpoints, and the period they achieved);
+    {"timed_out": seconds} when it started but did not finish in time; or None."""
+    output = run_until(arguments, [done], timeout=timeout)
+    match = regex.search(output)
     if not match:
         if "memwrite: running" in output or "started memwrite" in output:
-            return {"timed_out": True}
-        complain("memwrite figures", output)
+            return {"timed_out": timeout}
+        complain("%s figures" % done.split(":")[0], output)
         return None
     return dict(zip(RUN_FIELDS, (int(x) for x in match.groups())))
+
+
+def run_memwrite(image, interval_ms, mode, extra):
+    """run_figures of memwrite's timed passes."""
+    return run_figures(["--disk", image, "--snapshot", "--cmdline",
+                        "tick_hz=1000 ckpt.interval=%d ckpt.dirty_mib=0 ckpt.mode=%s "
+                        "run=memwrite:%d:%d" % (interval_ms, mode, MEMWRITE_MIB, MEMWRITE_PASSES)]
+                       + extra, MEMWRITE, "memwrite: done", MEMWRITE_TIMEOUT_SECONDS)
 
 
 def slowdown_text(run, baseline, rate, limit_per_block=None):
@@ -219,7 +225,7 @@ def slowdown_text(run, baseline, rate, limit_per_block=None):
     if not run or not baseline:
         return "n/a"
     if run.get("timed_out"):
-        return "n/a: not done in %d s wall" % MEMWRITE_TIMEOUT_SECONDS
+        return "n/a: not done in %d s wall" % run["timed_out"]
     multiple = ""
     if limit_per_block and run["blocks"]:
         multiple = "; %.1fx the limit a block" % (run["charged"] / run["blocks"] / limit_per_block)
@@ -322,9 +328,7 @@ def slowdown_rows(directory):
 
 # --- a key-value workload: user program `kvset` ---------------------------------------------
 
-KVSET = re.compile(r"^kvset: mib=\d+ sets=\d+ ns=(\d+) cycles=(\d+) checkpoints=(\d+) "
-                   r"blocks=(\d+) faults=(\d+) share_permille=(\d+) period_us=(\d+) "
-                   r"charged=(\d+)", re.M)
+KVSET = re.compile(r"^kvset: mib=\d+ sets=\d+" + FIGURES, re.M)
 KVSET_MIB = 64
 KVSET_SETS = 30000000       # about 2.6 s under --icount without checkpoints
 KVSET_RATES = (10, 100)
@@ -332,18 +336,11 @@ KVSET_TIMEOUT_SECONDS = 120
 
 
 def run_kvset(image, interval_ms, mode):
-    """The figures of kvset's timed sets under --icount (as run_memwrite's), or None."""
-    output = run_until(["--icount", "--mem", "384", "--disk", image, "--snapshot", "--cmdline",
+    """run_figures of memwrite kv's timed sets, under --icount."""
+    return run_figures(["--icount", "--mem", "384", "--disk", image, "--snapshot", "--cmdline",
                         "tick_hz=1000 ckpt.interval=%d ckpt.dirty_mib=0 ckpt.mode=%s "
                         "run=memwrite:kv:%d:%d" % (interval_ms, mode, KVSET_MIB, KVSET_SETS)],
-                       ["kvset: done"], timeout=KVSET_TIMEOUT_SECONDS)
-    match = KVSET.search(output)
-    if not match:
-        if "started memwrite" in output:
-            return {"timed_out": True}
-        complain("kvset figures", output)
-        return None
-    return dict(zip(RUN_FIELDS, (int(x) for x in match.groups())))
+                       KVSET, "kvset: done", KVSET_TIMEOUT_SECONDS)
 
 
 def kvset_rows(directory):

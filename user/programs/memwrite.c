@@ -46,6 +46,28 @@ static int memwrite_check(const uint32_t *memory, size_t size, uint32_t pass)
     return 1;
 }
 
+/*
+ * Prints "HEAD ns=... max_share=... charged=...": the timed part's elapsed time and cycles,
+ * and from STATS before and after it the checkpoints taken, the blocks they wrote, the user
+ * page faults, the share of the CPU the kernel charged to checkpoints (against the programs'
+ * own cycles), the period they achieved, the bound and the cycles charged.
+ */
+static void print_figures(const char *head, uint64_t elapsed_ns, uint64_t cycles,
+                          const struct cairn_stats *before, const struct cairn_stats *after)
+{
+    uint64_t charged = after->checkpoint_cycles - before->checkpoint_cycles;
+    uint64_t program = after->program_cycles - before->program_cycles;
+    uint32_t checkpoints = after->checkpoints - before->checkpoints;
+    printf("%s ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u share_permille=%llu "
+           "period_us=%llu max_share=%u charged=%llu\n", head, (unsigned long long)elapsed_ns,
+           (unsigned long long)cycles, checkpoints,
+           after->checkpoint_blocks - before->checkpoint_blocks,
+           after->page_faults - before->page_faults,
+           (unsigned long long)(program ? charged * 1000 / program : 0),
+           (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0),
+           after->max_share, (unsigned long long)charged);
+}
+
 enum { VALUE_WORDS = 14 };
 
 struct slot {
@@ -116,17 +138,9 @@ static int kvset(int argc, char **argv)
         printf("kvset: FAILED: %u slots of %u are wrong\n", bad, slots);
         return 1;
     }
-    uint64_t charged = after.checkpoint_cycles - before.checkpoint_cycles;
-    uint64_t program = after.program_cycles - before.program_cycles;
-    uint32_t checkpoints = after.checkpoints - before.checkpoints;
-    printf("kvset: mib=%u sets=%u ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u "
-           "share_permille=%llu period_us=%llu charged=%llu\n", mebibytes, sets,
-           (unsigned long long)elapsed_ns, (unsigned long long)cycles, checkpoints,
-           after.checkpoint_blocks - before.checkpoint_blocks,
-           after.page_faults - before.page_faults,
-           (unsigned long long)(program ? charged * 1000 / program : 0),
-           (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0),
-           (unsigned long long)charged);
+    char head[48];
+    snprintf(head, sizeof(head), "kvset: mib=%u sets=%u", mebibytes, sets);
+    print_figures(head, elapsed_ns, cycles, &before, &after);
     printf("kvset: done\n");
     cairn_sync();
     return 0;
@@ -164,19 +178,9 @@ int main(int argc, char **argv)
         printf("memwrite: FAILED: the working set does not hold the last pass\n");
         return 1;
     }
-    /* The checkpoints' share of the CPU over the run (what the kernel charged them, against
-     * the programs' own cycles), and the period they achieved. */
-    uint64_t charged = after.checkpoint_cycles - before.checkpoint_cycles;
-    uint64_t program = after.program_cycles - before.program_cycles;
-    uint32_t checkpoints = after.checkpoints - before.checkpoints;
-    printf("memwrite: mib=%u passes=%u ns=%llu cycles=%llu checkpoints=%u blocks=%u faults=%u "
-           "share_permille=%llu period_us=%llu max_share=%u charged=%llu\n",
-           mebibytes, passes, (unsigned long long)elapsed_ns, (unsigned long long)cycles,
-           checkpoints, after.checkpoint_blocks - before.checkpoint_blocks,
-           after.page_faults - before.page_faults,
-           (unsigned long long)(program ? charged * 1000 / program : 0),
-           (unsigned long long)(checkpoints ? elapsed_ns / 1000 / checkpoints : 0),
-           after.max_share, (unsigned long long)charged);
+    char head[48];
+    snprintf(head, sizeof(head), "memwrite: mib=%u passes=%u", mebibytes, passes);
+    print_figures(head, elapsed_ns, cycles, &before, &after);
     printf("memwrite: done\n");
     cairn_sync();
     return 0;
