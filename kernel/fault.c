@@ -15,12 +15,12 @@
 struct space *process_space(struct process *process)
 {
     /* Every entry to user mode asks: the last answer holds while no object was freed since
-     * (so the pointer is good) and the capability still names that object. */
+     * (so the pointer is good) and no bank is being reclaimed (so it is not doomed). Only
+     * PROCESS_SETUP changes the space of a process that has one (the loader makes new ones),
+     * and it drops the answer. */
     const struct capability *cap = &process->space;
     struct space *cached = process->space_cached;
-    if (cached && process->space_cached_frees == object_frees && cap->type == CAIRN_TYPE_SPACE &&
-        capability_oid(cap) == cached->object.oid && cap->version == cached->object.version &&
-        !reclaim_doomed(&cached->object))
+    if (cached && process->space_cached_frees == object_frees && !reclaim_dying_count)
         return cached;
     struct object *space;
     if (capability_resolve(cap, CAIRN_TYPE_SPACE, 0, &space) != CAIRN_OK) {
@@ -58,7 +58,7 @@ static int fault_store_trouble(struct process *process, uint32_t address)
     return 0;
 }
 
-uint32_t process_hardware_directory(struct process *process)
+uint32_t process_hardware_directory_find(struct process *process)
 {
     objstore_clear_trouble();       /* no call is in flight on the way to user mode */
     struct space *root = process_space(process);

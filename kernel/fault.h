@@ -3,9 +3,11 @@
 #define KERNEL_FAULT_H
 
 #include <stdint.h>
-
-struct process;
-struct space;
+#include <kernel/object.h>
+#include <kernel/objstore.h>
+#include <kernel/obj/objects.h>
+#include <kernel/process.h>
+#include <kernel/reclaim.h>
 
 /* What the faulting instruction did to its page. */
 enum fault_access {
@@ -23,6 +25,20 @@ void fault_page(struct process *process, uint32_t address, enum fault_access acc
 struct space *process_space(struct process *process);
 
 /* The hardware directory to run process with; 0 when it was parked or stopped instead. */
-uint32_t process_hardware_directory(struct process *process);
+uint32_t process_hardware_directory_find(struct process *process);
+
+/* The same, inline for what every entry to user mode finds: the space process_space resolved
+ * last time still good (no object freed, no bank being reclaimed since) and its directory
+ * made and protected in this snapshot's generation. */
+static inline uint32_t process_hardware_directory(struct process *process)
+{
+    struct space *root = process->space_cached;
+    if (root && process->space_cached_frees == object_frees && !reclaim_dying_count &&
+        root->hw_directory && root->hw_generation == space_protect_generation) {
+        objstore_clear_trouble();       /* no call is in flight on the way to user mode */
+        return root->hw_directory;
+    }
+    return process_hardware_directory_find(process);
+}
 
 #endif

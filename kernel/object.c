@@ -30,19 +30,14 @@
 #include <kernel/reclaim.h>
 #include <kernel/string.h>
 
-struct object_entry {
-    struct object *object;      /* NULL when the OID is free */
-    uint32_t version;           /* version the next object with this OID gets */
-    uint32_t next_free;         /* free list link (an OID), 0 = end */
-};
+enum { CHUNK_SHIFT = OBJECT_CHUNK_SHIFT, CHUNK_ENTRIES = 1 << CHUNK_SHIFT,
+       INITIAL_CHUNK_SLOTS = 16 };
 
-enum { CHUNK_SHIFT = 8, CHUNK_ENTRIES = 1 << CHUNK_SHIFT, INITIAL_CHUNK_SLOTS = 16 };
-
-static struct object_entry **chunks;    /* chunks[oid >> CHUNK_SHIFT], NULL until made; OID 0 unused */
+struct object_entry **object_chunks;    /* [oid >> CHUNK_SHIFT], NULL until made; OID 0 unused */
 static uint32_t chunk_count;            /* chunks the directory covers, made or not */
 static uint32_t chunks_made;            /* of those, made (for the in-kernel tests) */
 static uint32_t chunk_slots;            /* room in the directory */
-static uint32_t entry_used;             /* OIDs ever handed out + 1 */
+uint32_t object_oids_used;              /* OIDs ever handed out + 1 */
 static uint32_t free_oid_head;          /* first free OID, 0 = none */
 static uint32_t live_objects;
 uint32_t object_frees;
@@ -52,14 +47,14 @@ static uint32_t store_limit;            /* OIDs below this may live on disk */
  * then the entry is empty (version 0: on disk, or never used). */
 static struct object_entry *entry_find(uint32_t oid)
 {
-    struct object_entry *chunk = chunks[oid >> CHUNK_SHIFT];
+    struct object_entry *chunk = object_chunks[oid >> CHUNK_SHIFT];
     return chunk ? &chunk[oid & (CHUNK_ENTRIES - 1)] : NULL;
 }
 
 /* The entry of oid, making its chunk if need be; NULL without memory. */
 static struct object_entry *entry_make(uint32_t oid)
 {
-    struct object_entry **chunk = &chunks[oid >> CHUNK_SHIFT];
+    struct object_entry **chunk = &object_chunks[oid >> CHUNK_SHIFT];
     if (!*chunk) {
         *chunk = kzalloc(CHUNK_ENTRIES * sizeof(**chunk));
         chunks_made += *chunk != NULL;
@@ -86,11 +81,11 @@ static int object_table_cover(uint32_t oid)
         struct object_entry **grown = kzalloc(slots * sizeof(*grown));
         if (!grown)
             return 0;
-        if (chunks) {
-            memcpy(grown, chunks, chunk_slots * sizeof(*grown));
-            kfree(chunks);
+        if (object_chunks) {
+            memcpy(grown, object_chunks, chunk_slots * sizeof(*grown));
+            kfree(object_chunks);
         }
-        chunks = grown;
+        object_chunks = grown;
         chunk_slots = slots;
     }
     if (chunk_count < needed)
@@ -106,14 +101,14 @@ static uint32_t object_table_take_oid(void)
         free_oid_head = entry_of(oid)->next_free;
         return oid;
     }
-    if (entry_used == 0)
-        entry_used = 1;         /* OID 0 is never used */
-    if (!object_table_cover(entry_used) || !entry_make(entry_used))
+    if (object_oids_used == 0)
+        object_oids_used = 1;         /* OID 0 is never used */
+    if (!object_table_cover(object_oids_used) || !entry_make(object_oids_used))
         return 0;
-    if (!ckpt_reserve_oids(entry_used + 1))
+    if (!ckpt_reserve_oids(object_oids_used + 1))
         return 0;
-    entry_of(entry_used)->version = 1;
-    return entry_used++;
+    entry_of(object_oids_used)->version = 1;
+    return object_oids_used++;
 }
 
 struct object *object_create(enum cairn_type type, uint32_t size)
@@ -154,7 +149,7 @@ void object_free(struct object *object)
 {
     uint32_t oid = (uint32_t)object->oid;
     struct object_entry *entry = entry_of(oid);
-    assert(oid < entry_used && entry->object == object);
+    assert(oid < object_oids_used && entry->object == object);
     ckpt_note_free(object);         /* off the change lists; its OID is free from now on */
     entry->object = NULL;
     if (entry->version >= CAIRN_VERSION_RETIRED - 1) {
@@ -174,8 +169,8 @@ int object_table_reserve_store(uint32_t oid_limit)
 {
     if (!object_table_cover(oid_limit))
         return 0;
-    if (entry_used < oid_limit)
-        entry_used = oid_limit;
+    if (object_oids_used < oid_limit)
+        object_oids_used = oid_limit;
     store_limit = oid_limit;
     return 1;
 }
@@ -193,7 +188,7 @@ void object_install(struct object *object, oid_t oid, uint32_t version)
 
 struct object *object_lookup(oid_t oid, uint32_t version)
 {
-    if (oid == 0 || oid >= entry_used)
+    if (oid == 0 || oid >= object_oids_used)
         return NULL;
     struct object_entry *entry = entry_find((uint32_t)oid);
     if (!entry && !(entry = entry_make((uint32_t)oid))) {
@@ -210,7 +205,7 @@ struct object *object_lookup(oid_t oid, uint32_t version)
 
 int object_oid_state(oid_t oid, uint32_t *version)
 {
-    if (oid == 0 || oid >= entry_used)
+    if (oid == 0 || oid >= object_oids_used)
         return OBJECT_OID_UNUSED;
     const struct object_entry *entry = entry_find((uint32_t)oid);
     *version = entry ? entry->version : 0;
@@ -221,7 +216,7 @@ int object_oid_state(oid_t oid, uint32_t *version)
 
 uint32_t object_oid_limit(void)
 {
-    return entry_used;
+    return object_oids_used;
 }
 
 uint32_t object_table_chunks_made(void)
@@ -244,17 +239,6 @@ struct capability capability_to(const struct object *object, uint8_t rights)
     cap.rights = rights;
     cap.version = object->version;
     return cap;
-}
-
-struct object *object_resident(oid_t oid, uint32_t version, enum cairn_type type)
-{
-    if (oid == 0 || oid >= entry_used)
-        return NULL;
-    const struct object_entry *entry = entry_find((uint32_t)oid);    /* NULL: chunk not made */
-    struct object *found = entry ? entry->object : NULL;
-    if (!found || found->version != version || found->type != type)
-        return NULL;
-    return found;
 }
 
 int capability_resolve(const struct capability *cap, enum cairn_type type, uint8_t rights,

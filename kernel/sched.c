@@ -42,7 +42,8 @@ static struct queue console_waiters;    /* BLOCK_CONSOLE */
 static struct queue interrupt_waiters;  /* BLOCK_INTERRUPT */
 static volatile int preemption_wanted;  /* set by the timer */
 static struct process *last_entered;    /* the process whose registers the CPU last had */
-static uint64_t pass_tick;              /* platform_ticks() when sched_run's last pass began */
+/* The low 32 bits of platform_ticks() when sched_run's last pass began (sched_hand_over). */
+static uint32_t pass_tick_low;
 static int handed_over;                 /* process_current came from sched_hand_over */
 static uint32_t ready_count;            /* processes on the run queues */
 
@@ -192,7 +193,7 @@ void sched_finish_call(struct process *process, enum cairn_status status)
  */
 void sched_hand_over(struct process *process)
 {
-    if (process_current || preemption_wanted || platform_ticks() != pass_tick ||
+    if (process_current || preemption_wanted || platform_ticks_low() != pass_tick_low ||
         (ready_count && sched_higher_ready((int)process->priority - 1))) {
         sched_make_ready(process);
         return;
@@ -299,12 +300,11 @@ static int sched_higher_ready(int priority)
 
 /* Logs, once per boot, how long the kernel took from its entry to the first user instruction;
  * from then on the checkpoint writer may have its slices while programs are ready. */
+static int first_entry_noted;
+
 static void sched_note_first_entry(void)
 {
-    static int noted;
-    if (noted)
-        return;
-    noted = 1;
+    first_entry_noted = 1;
     if (objstore)
         ckpt_programs_entered();
     uint64_t cycles = platform_cycles() - platform_boot_cycles;
@@ -322,7 +322,8 @@ static void sched_release_output_step(void)
 /* Runs process_current; returns if it could not be entered (parked or stopped instead). */
 static void sched_enter_current(void)
 {
-    sched_note_first_entry();
+    if (!first_entry_noted)
+        sched_note_first_entry();
     process_current->state = PROCESS_RUNNING;
     if (process_current != last_entered)
         stats.context_switches++;
@@ -346,7 +347,7 @@ void sched_run(void)
         sched_enter_current();
     }
     for (;;) {
-        pass_tick = platform_ticks();
+        pass_tick_low = platform_ticks_low();
         /* Work done for checkpoints while no process is ready is free; a sleeper due at the
          * tick that has come is ready (and is not kept waiting for a slice of the writer). */
         if (preemption_wanted)

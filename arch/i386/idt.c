@@ -84,6 +84,8 @@ static void __attribute__((noreturn)) trap_kernel_fault(struct trap_frame *frame
 
 void trap_dispatch(struct trap_frame *frame)
 {
+    if (frame->vector == TRAP_SYSCALL && trap_from_user(frame))
+        trap_user(frame);       /* the most frequent first; it never returns */
     if (frame->vector >= TRAP_IRQ_BASE && frame->vector < TRAP_IRQ_BASE + 16) {
         if (trap_from_user(frame))
             trap_user(frame);   /* handles it, then schedules: a tick may preempt the program */

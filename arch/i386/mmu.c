@@ -12,8 +12,8 @@ enum {
     ENTRIES = 1024,
 };
 
-/* The directory in CR3 (physical address). */
-static uint32_t mmu_active_directory;
+/* The directory in CR3 (physical address); 0: the kernel's own. */
+uint32_t mmu_active_directory;
 
 static uint32_t *table_pointer(uint32_t physical)
 {
@@ -95,13 +95,4 @@ void mmu_unmap_page(uint32_t directory, uint32_t address)
     table_pointer(pde)[(address >> 12) & (ENTRIES - 1)] = 0;
     if (directory == mmu_active_directory)
         cpu_invlpg(address);
-}
-
-void mmu_activate(uint32_t directory)
-{
-    uint32_t physical = directory ? directory : (uint32_t)kernel_page_directory;
-    if (directory == mmu_active_directory && cpu_read_cr3() == physical)
-        return;
-    mmu_active_directory = directory;
-    cpu_write_cr3(physical);
 }

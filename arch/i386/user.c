@@ -124,10 +124,10 @@ void trap_user(struct trap_frame *frame)
     struct process *process = process_current;
     assert(process != NULL);
     context_save(&process->context, frame);
-    if (frame->vector >= TRAP_IRQ_BASE && frame->vector < TRAP_IRQ_BASE + 16)
-        trap_device_interrupt((int)frame->vector - TRAP_IRQ_BASE);
-    else if (frame->vector == TRAP_SYSCALL)
+    if (frame->vector == TRAP_SYSCALL)     /* the most frequent first */
         syscall_handle(process);
+    else if (frame->vector >= TRAP_IRQ_BASE && frame->vector < TRAP_IRQ_BASE + 16)
+        trap_device_interrupt((int)frame->vector - TRAP_IRQ_BASE);
     else if (frame->vector == TRAP_PAGE_FAULT)
         fault_page(process, cpu_read_cr2(), user_fault_access(frame->error_code), cpu_rdtsc());
     else

@@ -179,8 +179,16 @@ void space_flush_all_hardware(void);
 /* Makes every hardware mapping read-only, so that the next write to any page faults: each
  * directory when it is next used (space_hardware_directory), before any process runs on it. */
 void space_protect_all_hardware(void);
-/* The root's hardware directory, created on first use; 0 when no frame is free. */
-uint32_t space_hardware_directory(struct space *root);
+/* The root's hardware directory, created on first use; 0 when no frame is free. Every entry
+ * to user mode asks, so the answer that needs no work is inline. */
+extern uint32_t space_protect_generation;
+uint32_t space_hardware_directory_make(struct space *root);
+static inline uint32_t space_hardware_directory(struct space *root)
+{
+    if (root->hw_directory && root->hw_generation == space_protect_generation)
+        return root->hw_directory;
+    return space_hardware_directory_make(root);
+}
 struct capability *space_slots(struct space *space);
 
 /* Endpoint. */

@@ -242,6 +242,7 @@ static void process_invoke_setup(const struct process_setup_arguments *setup)
     struct process *target = setup->target;
     assert(target->state == PROCESS_EMBRYO && setup->priority < CAIRN_PRIORITIES);
     target->space = setup->space;
+    target->space_cached = NULL;        /* process_space resolves the new one */
     context_init(&target->context, setup->eip, setup->esp);
     target->priority = setup->priority;
 }

@@ -275,29 +275,29 @@ void space_flush_all_hardware(void)
 }
 
 /* Bumped by each snapshot; a directory protected in an older generation is protected on use. */
-static uint32_t protect_generation;
+uint32_t space_protect_generation;
 
 void space_protect_all_hardware(void)
 {
-    protect_generation++;   /* O(1): each directory is made read-only when next used */
+    space_protect_generation++;   /* O(1): each directory is made read-only when next used */
 }
 
-uint32_t space_hardware_directory(struct space *root)
+uint32_t space_hardware_directory_make(struct space *root)
 {
     if (!root->hw_directory) {
         root->hw_directory = mmu_directory_create();
         if (!root->hw_directory)
             return 0;
-        root->hw_generation = protect_generation;
+        root->hw_generation = space_protect_generation;
         root->hw_previous = NULL;
         root->hw_next = hardware_roots;
         if (hardware_roots)
             hardware_roots->hw_previous = root;
         hardware_roots = root;
     }
-    if (root->hw_generation != protect_generation) {
+    if (root->hw_generation != space_protect_generation) {
         mmu_directory_protect_user(root->hw_directory);
-        root->hw_generation = protect_generation;
+        root->hw_generation = space_protect_generation;
     }
     return root->hw_directory;
 }

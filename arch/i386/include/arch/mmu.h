@@ -3,6 +3,7 @@
 #define ARCH_MMU_H
 
 #include <stdint.h>
+#include <arch/cpu.h>
 
 /* The kernel's page directory (arch/i386/paging.c): every user directory copies its kernel half. */
 extern uint32_t kernel_page_directory[1024];
@@ -24,7 +25,16 @@ int mmu_map_page(uint32_t directory, uint32_t address, uint32_t physical, int wr
 
 void mmu_unmap_page(uint32_t directory, uint32_t address);
 
-/* Makes directory the one the CPU uses (the kernel's own when 0). */
-void mmu_activate(uint32_t directory);
+/* Makes directory the one the CPU uses (the kernel's own when 0). Every entry to user mode
+ * asks, so it is inline; CR3 holds mmu_active_directory's, since every load of CR3 after boot
+ * is made here or reloads that one (to flush the TLB). */
+extern uint32_t mmu_active_directory;
+static inline void mmu_activate(uint32_t directory)
+{
+    if (directory == mmu_active_directory)
+        return;
+    mmu_active_directory = directory;
+    cpu_write_cr3(directory ? directory : (uint32_t)kernel_page_directory);
+}
 
 #endif

@@ -26,6 +26,13 @@ void platform_screen_write(const char *text, size_t length);
 
 /* Ticks since boot and their rate. */
 uint64_t platform_ticks(void);
+/* Their low 32 bits, to see whether a tick came since a moment: one load, no interrupts
+ * turned off (the timer's handler increments the whole count before anything reads it). */
+extern volatile uint64_t pit_ticks;
+static inline uint32_t platform_ticks_low(void)
+{
+    return (uint32_t)pit_ticks;
+}
 
 /* The CPU's cycle counter (guest instructions under QEMU -icount), and its value at kernel entry. */
 uint64_t platform_cycles(void);
