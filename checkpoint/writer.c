@@ -413,7 +413,7 @@ static int writer_append(struct writer *writer, const void *block, uint32_t *num
 static void writer_set_entry(struct writer *writer, uint64_t oid, struct cairn_map_entry entry)
 {
     *writer_entry(writer, oid) = entry;
-    writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->changed = 1;
+    writer->leaves[(uint32_t)oid / CAIRN_MAP_LEAF_ENTRIES]->changed = 1;   /* below capacity */
     if (oid >= writer->oid_limit)
         writer->oid_limit = (uint32_t)oid + 1;
 }
@@ -464,7 +464,7 @@ void writer_set_owner(struct writer *writer, uint64_t oid, uint32_t bank, uint32
     struct cairn_map_entry *entry = writer_entry(writer, oid);
     entry->bank = bank;
     entry->bank_version = bank_version;
-    writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->changed = 1;
+    writer->leaves[(uint32_t)oid / CAIRN_MAP_LEAF_ENTRIES]->changed = 1;   /* below capacity */
 }
 
 int writer_put_metadata(struct writer *writer, void *block, uint32_t type,

@@ -100,8 +100,11 @@ struct writer {
 /* The map entry of oid, which must be below capacity (and, for a stored OID, loaded). */
 static inline struct cairn_map_entry *writer_entry(struct writer *writer, uint64_t oid)
 {
-    assert(oid < writer->capacity && writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]);
-    return &writer->leaves[oid / CAIRN_MAP_LEAF_ENTRIES]->entries[oid % CAIRN_MAP_LEAF_ENTRIES];
+    assert(oid < writer->capacity);
+    /* Below capacity, so 32 bits: a 64-bit division is a library call on i386, once a block. */
+    uint32_t small = (uint32_t)oid;
+    assert(writer->leaves[small / CAIRN_MAP_LEAF_ENTRIES]);
+    return &writer->leaves[small / CAIRN_MAP_LEAF_ENTRIES]->entries[small % CAIRN_MAP_LEAF_ENTRIES];
 }
 
 /* Makes the map able to describe OIDs [0, oids) with zalloc; 0 when memory ran out (the
