@@ -28,14 +28,14 @@ class Guest(cairn.guest.Guest):
     unsafe, and a failed wait fails the test with the console's end, without a traceback."""
 
     def __init__(self, workdir, cmdline="", mem=None, kernel_direct=False, disk=FRESH_IMAGE,
-                 snapshot=True, extra=(), environment=None):
+                 snapshot=True, extra=(), environment=None, prefix=()):
         # A test that cuts the power kills QEMU, which keeps every write it passed on: host
         # flushes would only widen the moment between a commit reaching the image and its
         # output reaching the console (docs/abi.md).
         cache = "unsafe" if disk is not None and not snapshot else None
         super().__init__(cairn.guest.launcher_arguments(cmdline, mem, kernel_direct, disk,
                                                         snapshot, cache, extra), workdir,
-                         environment)
+                         environment, prefix=prefix)
 
     def fail(self, message):
         pytest.fail(message, pytrace=False)
@@ -44,13 +44,14 @@ class Guest(cairn.guest.Guest):
 @pytest.fixture
 def boot(tmp_path):
     """boot(cmdline="", mem=None, kernel_direct=False, ...) starts a guest (the arguments of
-    Guest after its workdir); teardown kills them all."""
+    Guest after its workdir; prefix, e.g. a network namespace's `ip netns exec NAME`, goes
+    before the launcher); teardown kills them all."""
     guests = []
 
     def start(cmdline="", mem=None, kernel_direct=False, disk=FRESH_IMAGE, snapshot=True,
-              extra=(), environment=None):
+              extra=(), environment=None, prefix=()):
         guest = Guest(tmp_path / ("guest%d" % len(guests)), cmdline, mem, kernel_direct, disk,
-                      snapshot, extra, environment)
+                      snapshot, extra, environment, prefix)
         guests.append(guest)
         return guest.start()
 

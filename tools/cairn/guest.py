@@ -65,14 +65,17 @@ def launcher_arguments(cmdline="", mem=None, kernel_direct=False, disk=FRESH_IMA
 
 class Guest:
     """One run of tools/cairn-qemu; workdir holds its pidfile and console.txt (a temporary
-    folder when None). With console_input False the console's input is /dev/null."""
+    folder when None). With console_input False the console's input is /dev/null. prefix goes
+    before the launcher's command: `ip netns exec NAME` to run it in a network namespace
+    (tools/cairn/netns.py's Namespace.command([]))."""
 
-    def __init__(self, arguments, workdir=None, environment=None, console_input=True):
+    def __init__(self, arguments, workdir=None, environment=None, console_input=True, prefix=()):
         self._own_workdir = workdir is None
         self.workdir = tempfile.mkdtemp(prefix="cairn-guest-") if workdir is None else str(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.pidfile = os.path.join(self.workdir, "qemu.pid")
-        self.command = [LAUNCHER, "--pidfile", self.pidfile] + [str(a) for a in arguments]
+        self.command = list(prefix) + [LAUNCHER, "--pidfile", self.pidfile] + \
+            [str(a) for a in arguments]
         self.environment = environment
         self.console_input = console_input
         self.process = None
