@@ -166,19 +166,27 @@ static void image_fresh(uint8_t *blocks)
     format_seal_block(super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
 }
 
-/* Every checkpoint carries the image's program table: both blocks sound, every program found. */
+/* Every checkpoint carries the image's program table: both blocks sound, all its programs. */
 static int program_table_matches(struct store *store, uint64_t epoch, char *why)
 {
-    struct cairn_disk_program program;
-    char name[CAIRN_DISK_PROGRAM_NAME];
-    for (uint32_t i = 0; i < TABLE_PROGRAMS; i += TABLE_PROGRAMS - 1) {     /* first and last */
-        snprintf(name, sizeof(name), "prog%u", i);
+    uint32_t found = 0;
+    for (uint32_t index = 0; index < 2; index++) {
         if (store->root.programs.count != TABLE_PROGRAMS ||
-            store_find_program(store, &store->root, name, &program) != STORE_OK) {
-            sprintf(why, "epoch %llu: program %s not found (%s)", (unsigned long long)epoch, name,
-                    store->error);
+            store_read_program_block(store, &store->root, index) != STORE_OK) {
+            sprintf(why, "epoch %llu: program-table block %u: %s", (unsigned long long)epoch,
+                    index, store->error);
             return 0;
         }
+        found += store->program_block.count;
+    }
+    char last[CAIRN_DISK_PROGRAM_NAME];
+    snprintf(last, sizeof(last), "prog%u", TABLE_PROGRAMS - 1);
+    const struct cairn_disk_program *last_entry =     /* block 1's last entry */
+        &store->program_block.programs[TABLE_PROGRAMS - CAIRN_DISK_PROGRAM_BLOCK_ENTRIES - 1];
+    if (found != TABLE_PROGRAMS || strcmp(last_entry->name, last) != 0) {
+        sprintf(why, "epoch %llu: the program table has %u programs, the last not %s",
+                (unsigned long long)epoch, found, last);
+        return 0;
     }
     return 1;
 }
