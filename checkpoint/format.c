@@ -15,6 +15,7 @@ const char *format_block_type_name(uint32_t type)
     case CAIRN_BLOCK_OBJECT: return "object record";
     case CAIRN_BLOCK_RELEASE: return "release record";
     case CAIRN_BLOCK_RUN_LIST: return "run-list block";
+    case CAIRN_BLOCK_PROGRAM_TABLE: return "program-table block";
     default: return "unknown block type";
     }
 }
@@ -41,6 +42,17 @@ void format_seal_block(void *block, uint32_t type, uint64_t epoch, uint32_t bloc
     header->crc32c = format_block_crc(block);
 }
 
+/* Why an image of an older format version cannot be read, in words ("" for other versions). */
+static const char *format_old_version_note(uint32_t version)
+{
+    switch (version) {
+    case 1: return " (version 1 images come from before banks owned their objects: make a new image)";
+    case 2: return " (version 2 images keep at most 32 programs in the root record: make a new "
+                   "image)";
+    default: return "";
+    }
+}
+
 int format_check_block(const void *block, uint32_t type, uint32_t block_number, char *why,
                        size_t why_size)
 {
@@ -52,8 +64,7 @@ int format_check_block(const void *block, uint32_t type, uint32_t block_number, 
     if (header->format_version != CAIRN_DISK_FORMAT_VERSION) {
         format_print(why, why_size, "block %u has format version %u; this kernel reads version %u%s",
                      block_number, header->format_version, CAIRN_DISK_FORMAT_VERSION,
-                     header->format_version == 1 ? " (version 1 images come from before banks "
-                     "owned their objects: make a new image)" : "");
+                     format_old_version_note(header->format_version));
         return 0;
     }
     uint32_t crc = format_block_crc(block);
@@ -112,19 +123,10 @@ uint64_t format_map_capacity(uint32_t depth)
     return capacity;
 }
 
-/* Do the programs' and the data set's Pages (consecutive OIDs) lie inside the map? */
+/* Do the data set's Pages (consecutive OIDs) lie inside the map? (The programs' are checked
+ * with their program-table blocks.) */
 static int format_root_pages_in_map(const struct cairn_root_record *root)
 {
-    uint32_t programs = root->program_count < CAIRN_DISK_PROGRAMS ? root->program_count
-                                                                   : CAIRN_DISK_PROGRAMS;
-    for (uint32_t i = 0; i < programs; i++) {
-        const struct cairn_disk_program *program = &root->programs[i];
-        uint64_t pages = ((uint64_t)program->size + CAIRN_DISK_BLOCK_SIZE - 1) /
-                         CAIRN_DISK_BLOCK_SIZE;
-        if (pages && (program->first_page == 0 ||
-                      (uint64_t)program->first_page + pages > root->oid_limit))
-            return 0;
-    }
     return !root->data.page_count ||
            (root->data.first_page != 0 &&
             (uint64_t)root->data.first_page + root->data.page_count <= root->oid_limit);
@@ -268,6 +270,98 @@ int format_check_run_list_block(const struct cairn_run_list_block *block,
     return 1;
 }
 
+uint32_t format_program_blocks(const struct cairn_root_record *root)
+{
+    return (uint32_t)(((uint64_t)root->programs.count + CAIRN_DISK_PROGRAM_BLOCK_ENTRIES - 1) /
+                      CAIRN_DISK_PROGRAM_BLOCK_ENTRIES);
+}
+
+/* Does the program table fit: at most CAIRN_DISK_PROGRAMS, the blocks it uses in the log,
+ * the pointers past them zero? */
+static int format_root_programs_sound(const struct cairn_root_record *root, uint64_t log_start,
+                                      uint64_t log_end)
+{
+    const struct cairn_disk_program_table *table = &root->programs;
+    if (table->reserved || table->count > CAIRN_DISK_PROGRAMS)
+        return 0;
+    uint32_t used = format_program_blocks(root);
+    for (uint32_t i = 0; i < CAIRN_DISK_PROGRAM_BLOCKS; i++) {
+        uint32_t block = table->blocks[i].block;
+        if (i < used ? block < log_start || block >= log_end
+                     : block != 0 || table->blocks[i].crc32c != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* What is wrong with one program of the table, in words, or NULL. */
+static const char *format_program_problem(const struct cairn_disk_program *program,
+                                          uint64_t oid_limit)
+{
+    const char *end = memchr(program->name, 0, sizeof(program->name));
+    if (!end)
+        return "has a name that is not NUL-terminated";
+    if (end == program->name)
+        return "has an empty name";
+    for (const char *rest = end; rest < program->name + sizeof(program->name); rest++)
+        if (*rest)
+            return "has bytes after the NUL of its name";
+    /* 64-bit: a size near 4 GiB must not wrap to zero pages. */
+    uint64_t pages = ((uint64_t)program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    if (program->size == 0)
+        return "is empty (size 0)";
+    if (program->first_page == 0 || (uint64_t)program->first_page + pages > oid_limit)
+        return "has pages outside the object map (first page or size)";
+    if (program->reserved)
+        return "has a reserved field that is not zero";
+    return NULL;
+}
+
+int format_check_program(const struct cairn_disk_program *program, uint64_t oid_limit,
+                         char *why, size_t why_size)
+{
+    const char *problem = format_program_problem(program, oid_limit);
+    if (problem)
+        format_print(why, why_size, "program '%.*s' %s", (int)sizeof(program->name),
+                     program->name, problem);
+    return problem == NULL;
+}
+
+int format_check_program_block(const struct cairn_program_table_block *block,
+                               const struct cairn_root_record *root, uint32_t index, char *why,
+                               size_t why_size)
+{
+    static const struct cairn_disk_program unused;
+    uint32_t blocks = format_program_blocks(root);
+    uint32_t count = index + 1 < blocks ? CAIRN_DISK_PROGRAM_BLOCK_ENTRIES
+                   : root->programs.count - index * CAIRN_DISK_PROGRAM_BLOCK_ENTRIES;
+    const char *problem = NULL;
+    char entry_why[120];     /* one program's problem, inside the block's message */
+    if (block->header.epoch > root->header.epoch)
+        problem = "is newer than its root record";
+    else if (block->index != index || block->count != count)
+        problem = "is out of place in the table (index or count)";
+    else if (block->reserved[0] || block->reserved[1])
+        problem = "has reserved fields that are not zero";
+    for (uint32_t i = 0; !problem && i < CAIRN_DISK_PROGRAM_BLOCK_ENTRIES; i++) {
+        if (i >= count) {
+            if (memcmp(&block->programs[i], &unused, sizeof(unused)) != 0)
+                problem = "has an entry past its count";
+        } else if (!format_check_program(&block->programs[i], root->oid_limit, entry_why,
+                                         sizeof(entry_why))) {
+            format_print(why, why_size, "program-table block %u at block %u: entry %u: %s",
+                         index, block->header.block, i, entry_why);
+            return 0;
+        }
+    }
+    if (problem) {
+        format_print(why, why_size, "program-table block %u at block %u %s", index,
+                     block->header.block, problem);
+        return 0;
+    }
+    return 1;
+}
+
 uint32_t format_object_units(uint32_t type)
 {
     return type == CAIRN_TYPE_PROCESS ? 3 : 1;
@@ -310,8 +404,8 @@ int format_check_root_fields(const struct cairn_root_record *root,
         problem = "points at an object map outside the log";
     else if (root->log_head < super->log_start || root->log_head > log_end)
         problem = "has a log head outside the log";
-    else if (root->program_count > CAIRN_DISK_PROGRAMS || root->process_count > CAIRN_DISK_PROCESSES)
-        problem = "lists more programs or processes than fit";
+    else if (root->process_count > CAIRN_DISK_PROCESSES)
+        problem = "lists more processes than fit";
     else if (root->oid_limit > 0xFFFFFFFFull)
         problem = "has an OID limit beyond 32 bits";
     else if (root->oid_limit > format_map_capacity(root->map_depth))
@@ -320,7 +414,9 @@ int format_check_root_fields(const struct cairn_root_record *root,
              log_end - super->log_start)
         problem = "has more OIDs than map leaves would fit in the log";
     else if (!format_root_pages_in_map(root))
-        problem = "names program or data-set pages outside its object map";
+        problem = "names data-set pages outside its object map";
+    else if (!format_root_programs_sound(root, super->log_start, log_end))
+        problem = "has a program table that does not fit (count, or blocks outside the log)";
     else if (!format_root_console_sound(root, super->log_start, log_end))
         problem = "holds console output beyond 64 KiB or outside the log";
     else if (!format_root_dying_sound(root))

@@ -63,6 +63,22 @@ int format_check_run_list_block(const struct cairn_run_list_block *block,
                                 const struct cairn_superblock *super, uint32_t index, char *why,
                                 size_t why_size);
 
+/* Blocks the program table of a root record uses (its fields checked): ceil(count / 126). */
+uint32_t format_program_blocks(const struct cairn_root_record *root);
+
+/* Checks one program of the table: a NUL-terminated, non-empty name with zeros after it, a
+ * size of at least one byte, its Pages inside the map (OIDs below oid_limit), reserved zero.
+ * Same contract. */
+int format_check_program(const struct cairn_disk_program *program, uint64_t oid_limit,
+                         char *why, size_t why_size);
+
+/* Checks block index of root's program table, read through its checked pointer (header and
+ * CRC checked): an epoch no newer than the root's, its index and count, reserved fields zero,
+ * every used entry (format_check_program) and unused entries zero. Same contract. */
+int format_check_program_block(const struct cairn_program_table_block *block,
+                               const struct cairn_root_record *root, uint32_t index, char *why,
+                               size_t why_size);
+
 /* Sorts OIDs in place (heap sort: no recursion, no memory); the first OID found twice in a
  * sorted array, or 0 when all differ. */
 void format_sort_oids(uint32_t *oids, uint32_t count);

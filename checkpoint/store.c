@@ -387,6 +387,43 @@ int store_read_console(struct store *store, const struct cairn_root_record *root
     return STORE_OK;
 }
 
+int store_read_program_block(struct store *store, const struct cairn_root_record *root,
+                             uint32_t index)
+{
+    if (index >= format_program_blocks(root) || index >= CAIRN_DISK_PROGRAM_BLOCKS) {
+        format_print(store->error, sizeof(store->error),
+                     "program table has no block %u (%u programs)", index, root->programs.count);
+        return STORE_NOT_FOUND;
+    }
+    int status = store_read_pointer(store, root->programs.blocks[index],
+                                    CAIRN_BLOCK_PROGRAM_TABLE, &store->program_block);
+    if (status != STORE_OK)
+        return status;
+    if (!format_check_program_block(&store->program_block, root, index, store->error,
+                                    sizeof(store->error)))
+        return STORE_CORRUPT;
+    return STORE_OK;
+}
+
+int store_find_program(struct store *store, const struct cairn_root_record *root,
+                       const char *name, struct cairn_disk_program *program)
+{
+    uint32_t blocks = format_program_blocks(root);
+    for (uint32_t index = 0; index < blocks; index++) {
+        int status = store_read_program_block(store, root, index);
+        if (status != STORE_OK)
+            return status;
+        const struct cairn_program_table_block *block = &store->program_block;
+        for (uint32_t i = 0; i < block->count; i++)
+            if (strncmp(block->programs[i].name, name, CAIRN_DISK_PROGRAM_NAME) == 0) {
+                *program = block->programs[i];
+                return STORE_OK;
+            }
+    }
+    format_print(store->error, sizeof(store->error), "no program named '%s'", name);
+    return STORE_NOT_FOUND;
+}
+
 int store_read_released(struct store *store, uint64_t *released, uint32_t *newest)
 {
     static const uint32_t copies[2] = { CAIRN_DISK_RELEASE_A, CAIRN_DISK_RELEASE_B };

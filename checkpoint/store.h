@@ -40,6 +40,7 @@ struct store {
     uint8_t map_cache[CAIRN_MAP_MAX_DEPTH + 1][CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
     uint8_t scratch[CAIRN_DISK_BLOCK_SIZE] __attribute__((aligned(16)));
     struct cairn_run_list_block run_list;   /* the run-list block last read (store_visit_run_list) */
+    struct cairn_program_table_block program_block; /* the program-table block last read */
 };
 
 /* Finds the newest usable checkpoint on device (checking superblock, root record, map root). */
@@ -82,6 +83,18 @@ struct store_run_list_visitor {
  */
 int store_visit_run_list(struct store *store, const struct cairn_root_record *root,
                          const struct store_run_list_visitor *visitor);
+
+/* Reads block index of root's program table (root's fields checked) into store->program_block
+ * through its checked pointer, and checks it (format_check_program_block); STORE_CORRUPT or
+ * STORE_READ_ERROR with the reason in store->error. */
+int store_read_program_block(struct store *store, const struct cairn_root_record *root,
+                             uint32_t index);
+
+/* The program of that name in root's program table, copied to *program (its entry checked):
+ * STORE_OK; STORE_NOT_FOUND when no block read names it; or the status of the block that
+ * failed its check (the blocks before it were searched). */
+int store_find_program(struct store *store, const struct cairn_root_record *root,
+                       const char *name, struct cairn_disk_program *program);
 
 /* The newest valid release record (blocks 2 and 3): *released, the stream position output before
  * which reached the console, and the block it is in; STORE_NOT_FOUND when neither copy is valid. */

@@ -5,7 +5,8 @@
  *   writer_put_object...  blocks appended at log_head, gathered 16 at a time
  *   writer_run_list_...   the run list: 640 OIDs in the root, the rest in a chain of
  *                         run-list blocks, each pointing back at the one before
- *   writer_commit         1. remaining data blocks, changed map leaves, interior nodes
+ *   writer_commit         1. remaining data blocks, program-table blocks the cleaner moves,
+ *                            changed map leaves, interior nodes
  *   (or writer_commit_    2. FLUSH
  *    begin, then one      3. root record            4. FLUSH
  *    writer_commit_step   5. the other superblock   6. FLUSH: "durable"
@@ -18,8 +19,11 @@
  * previous checkpoint in force.
  *
  * Segments: after each commit, SEGMENT_NEWEST marks the segments holding a
- * block the new checkpoint refers to (map entries, leaves, and everything
- * written by it), SEGMENT_PREVIOUS those of the one before. The cleaner
+ * block the new checkpoint refers to (map entries, leaves, the program
+ * table's blocks, and everything written by it), SEGMENT_PREVIOUS those of
+ * the one before. The program table is written once (by mkimage) and every
+ * root record after carries its pointers on, so its blocks count as live
+ * data for the cleaner, which moves them like map leaves. The cleaner
  * makes the caller rewrite the objects of the emptiest used segment, so that
  * two checkpoints later that segment is free again.
  */
@@ -187,16 +191,29 @@ static void writer_mark_chain_block(uint32_t block, void *data)
     writer_mark(request->writer, block, request->bit, WRITER_MARK_ONLY);
 }
 
+/* Marks with bit the segments of root's program-table blocks; the newest checkpoint's count as
+ * live blocks, which the cleaner must move. */
+static void writer_mark_program_blocks(struct writer *writer, const struct cairn_root_record *root,
+                                       uint8_t bit)
+{
+    uint32_t used = format_program_blocks(root);
+    for (uint32_t i = 0; i < used && i < CAIRN_DISK_PROGRAM_BLOCKS; i++)
+        writer_mark(writer, root->programs.blocks[i].block, bit,
+                    bit == SEGMENT_NEWEST ? WRITER_COUNT_LIVE : WRITER_MARK_ONLY);
+}
+
 /*
  * Marks with bit the segments of the blocks the store's current root names
- * besides its map: the root itself, the map root, held console output and
- * the run list's chain (read again here: it is not in the map).
+ * besides its map: the root itself, the map root, the program table, held
+ * console output and the run list's chain (read again here: it is not in the
+ * map).
  */
 static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
 {
     struct store *store = writer->store;
     const struct cairn_root_record *root = &store->root;
     writer_mark(writer, root->header.block, bit, WRITER_MARK_ONLY);
+    writer_mark_program_blocks(writer, root, bit);
     writer_mark(writer, root->map_root.block, bit, WRITER_MARK_ONLY);
     for (uint32_t i = 0; i < CAIRN_DISK_CONSOLE_BLOCKS; i++)
         writer_mark(writer, root->console.blocks[i].block, bit, WRITER_MARK_ONLY);
@@ -646,6 +663,7 @@ static void writer_shift_segments(struct writer *writer, uint32_t leaf_count)
         writer_mark(writer, writer_entry(writer, oid)->block, SEGMENT_NEWEST, WRITER_COUNT_LIVE);
     for (uint32_t l = 0; l < leaf_count; l++)
         writer_mark(writer, writer->leaves[l]->block.block, SEGMENT_NEWEST, WRITER_MARK_ONLY);
+    writer_mark_program_blocks(writer, &writer->store->root, SEGMENT_NEWEST);   /* carried on */
 }
 
 /* The used segment with the fewest live blocks that may be cleaned, or -1. */
@@ -678,6 +696,13 @@ static void writer_relocate_segment(struct writer *writer, uint32_t victim,
         if (block >= writer->store->super.log_start && block < writer_log_end(writer) &&
             writer_segment_of(writer, block) == victim)
             writer->leaves[l]->changed = 1;
+    }
+    const struct cairn_root_record *root = &writer->store->root;
+    for (uint32_t i = 0; i < format_program_blocks(root) && i < CAIRN_DISK_PROGRAM_BLOCKS; i++) {
+        uint32_t block = root->programs.blocks[i].block;
+        if (block >= writer->store->super.log_start && block < writer_log_end(writer) &&
+            writer_segment_of(writer, block) == victim)
+            writer->programs_moving |= 1u << i;
     }
     writer->segments_cleaned++;
 }
@@ -724,10 +749,37 @@ int writer_block_cleaning(const struct writer *writer, uint32_t block)
            (writer->segment_used[writer_segment_of(writer, block)] & SEGMENT_CLEANING);
 }
 
-static int writer_step_map(struct writer *writer)
+/*
+ * The program-table blocks the cleaner moves: each is read through root's
+ * pointer and checked, then written again with this checkpoint's epoch and
+ * its new block number, and root points at the copy. A block that fails its
+ * check is left where it is (root keeps its pointer, so its segment stays in
+ * use); the program loads that need it meet the damage.
+ */
+static int writer_move_program_blocks(struct writer *writer, struct cairn_root_record *root)
+{
+    struct store *store = writer->store;
+    for (uint32_t i = 0; i < format_program_blocks(root) && i < CAIRN_DISK_PROGRAM_BLOCKS; i++) {
+        if (!(writer->programs_moving & (1u << i)))
+            continue;
+        writer->programs_moving &= ~(1u << i);
+        if (store_read_program_block(store, root, i) != STORE_OK)
+            continue;
+        int status = writer_put_metadata(writer, &store->program_block,
+                                         CAIRN_BLOCK_PROGRAM_TABLE, &root->programs.blocks[i]);
+        if (status != STORE_OK)
+            return status;
+    }
+    writer->programs_moving = 0;
+    return STORE_OK;
+}
+
+static int writer_step_map(struct writer *writer, struct cairn_root_record *root)
 {
     uint32_t leaf_count = writer_leaf_count(writer);
-    int status = writer_write_leaves(writer, leaf_count);
+    int status = writer_move_program_blocks(writer, root);
+    if (status == STORE_OK)
+        status = writer_write_leaves(writer, leaf_count);
     if (status == STORE_OK)
         status = writer_write_interior(writer, leaf_count, store_map_depth_for(writer->oid_limit),
                                        &writer->map_root);
@@ -768,7 +820,7 @@ int writer_commit_step(struct writer *writer, struct cairn_root_record *root,
     *progress = WRITER_MORE;
     switch (step) {
     case WRITER_APPEND_OBJECTS: return STORE_OK;    /* no commit begun */
-    case WRITER_WRITE_MAP: status = writer_step_map(writer); break;
+    case WRITER_WRITE_MAP: status = writer_step_map(writer, root); break;
     case WRITER_FLUSH_DATA: status = writer_flush(writer); break;
     case WRITER_WRITE_ROOT: status = writer_step_root(writer, root); break;
     case WRITER_FLUSH_ROOT: status = writer_flush(writer); break;

@@ -94,6 +94,8 @@ struct writer {
     uint16_t *segment_live;             /* [segment_count] blocks the newest checkpoint refers to */
     uint8_t *segment_used;              /* [segment_count] SEGMENT_* bits */
     uint32_t segments_cleaned;          /* victims relocated since boot */
+    uint32_t programs_moving;           /* bit i: program-table block i lies in a victim, so
+                                           the next commit writes a copy of it */
     char error[STORE_MESSAGE_SIZE];
 };
 

@@ -257,30 +257,23 @@ uint32_t objstore_reclaim(uint32_t wanted)
     return freed;
 }
 
-const struct cairn_disk_program *objstore_find_program(const char *name)
+int objstore_find_program(const char *name, struct cairn_disk_program *program)
 {
-    const struct cairn_root_record *root = &objstore->root;
-    for (uint32_t i = 0; i < root->program_count && i < CAIRN_DISK_PROGRAMS; i++)
-        if (strncmp(root->programs[i].name, name, CAIRN_DISK_PROGRAM_NAME) == 0)
-            return &root->programs[i];
-    return NULL;
-}
-
-int objstore_check_program(const struct cairn_disk_program *program)
-{
+    int status = store_find_program(objstore, &objstore->root, name, program);
+    if (status == STORE_NOT_FOUND)
+        return CAIRN_E_NOT_FOUND;
+    if (status != STORE_OK) {
+        /* The one caller that looked fails; the table stays on disk for the next to try. */
+        klog(KLOG_ERROR, "store: the program table failed its check looking for '%s' (%s)",
+             name, objstore->error);
+        return CAIRN_E_DAMAGED;
+    }
     /* 64-bit: a size near 4 GiB must not wrap to zero pages. */
     uint64_t pages = ((uint64_t)program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
     if (pages > objstore->super.device_blocks) {
         klog(KLOG_ERROR, "store: program '%.20s' says it is %u bytes (%llu pages), more than the "
              "disk's %u blocks; refused", program->name, program->size, (unsigned long long)pages,
              objstore->super.device_blocks);
-        return CAIRN_E_DAMAGED;
-    }
-    if (program->size == 0 || program->first_page == 0 ||
-        (uint64_t)program->first_page + pages > objstore->root.oid_limit) {
-        klog(KLOG_ERROR, "store: program '%.20s' says it is %u bytes from page OID %u, which the "
-             "store does not hold (%llu OIDs); refused", program->name, program->size,
-             program->first_page, (unsigned long long)objstore->root.oid_limit);
         return CAIRN_E_DAMAGED;
     }
     return CAIRN_OK;

@@ -59,11 +59,11 @@ void objstore_page_written(struct page *page);
 /* Takes a page off the eviction order (it is being destroyed). */
 void objstore_forget(struct page *page);
 
-/* The store's program of that name, or NULL. */
+/* The store's program of that name, read from the program table into *program: CAIRN_OK,
+ * CAIRN_E_NOT_FOUND, or CAIRN_E_DAMAGED (logged) when a block of the table fails its check
+ * or the program is larger than the disk. */
 struct cairn_disk_program;
-const struct cairn_disk_program *objstore_find_program(const char *name);
-/* CAIRN_OK, or CAIRN_E_DAMAGED (logged) when its size or first page do not fit the store. */
-int objstore_check_program(const struct cairn_disk_program *program);
+int objstore_find_program(const char *name, struct cairn_disk_program *program);
 /* Reads page index of a stored program (file: its cairn_disk_program) into a 4 KiB buffer:
  * CAIRN_OK, or CAIRN_E_DAMAGED after logging the OID and block. */
 int objstore_read_program_page(const void *file, uint32_t index, uint8_t *buffer);

@@ -19,6 +19,7 @@
 #include <kernel/heap.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
+#include <checkpoint/format.h>
 #include <checkpoint/store.h>
 #include <kernel/panic.h>
 #include <kernel/process.h>
@@ -37,12 +38,26 @@ static const struct boot_module *programs_find(const struct boot_info *info, con
     return NULL;
 }
 
+/* The names of the store's programs, a program-table block at a time (a block that fails its
+ * check ends the list with a word saying so). */
+static void programs_list_stored(void)
+{
+    const struct cairn_root_record *root = &objstore->root;
+    for (uint32_t index = 0; index < format_program_blocks(root); index++) {
+        if (store_read_program_block(objstore, root, index) != STORE_OK) {
+            kprintf(" (the rest unreadable: %s)", objstore->error);
+            return;
+        }
+        for (uint32_t i = 0; i < objstore->program_block.count; i++)
+            kprintf(" %.20s", objstore->program_block.programs[i].name);
+    }
+}
+
 static void programs_list_available(const struct boot_info *info)
 {
     kprintf("  programs available:");
     if (objstore) {
-        for (uint32_t i = 0; i < objstore->root.program_count; i++)
-            kprintf(" %.20s", objstore->root.programs[i].name);
+        programs_list_stored();
     } else {
         for (int i = 0; i < info->module_count; i++)
             kprintf(" %s", info->modules[i].name);
@@ -62,16 +77,14 @@ static int programs_read_module_page(const void *file, uint32_t index, uint8_t *
     return CAIRN_OK;
 }
 
-/* Points request at the program's ELF file, in the store or among the boot modules (info):
- * CAIRN_OK, CAIRN_E_NOT_FOUND, or CAIRN_E_DAMAGED when the store's entry for it is unsound. */
+/* Points request at the program's ELF file, in the store (its entry copied to *program, which
+ * must outlive the load) or among the boot modules (info): CAIRN_OK, CAIRN_E_NOT_FOUND, or
+ * CAIRN_E_DAMAGED when the store's program table or its entry for it is unsound. */
 static int programs_find_file(const struct boot_info *info, const char *name,
-                              struct loader_request *request)
+                              struct loader_request *request, struct cairn_disk_program *program)
 {
     if (objstore) {
-        const struct cairn_disk_program *program = objstore_find_program(name);
-        if (!program)
-            return CAIRN_E_NOT_FOUND;
-        int status = objstore_check_program(program);
+        int status = objstore_find_program(name, program);
         if (status != CAIRN_OK)
             return status;
         request->read_page = objstore_read_program_page;
@@ -109,7 +122,8 @@ static int programs_add_data_set(struct loader_request *request)
 static int programs_build(const struct boot_info *info, struct loader_request *request,
                           struct process **made)
 {
-    int status = programs_find_file(info, request->argv[0], request);
+    struct cairn_disk_program program;
+    int status = programs_find_file(info, request->argv[0], request, &program);
     if (status == CAIRN_OK)
         status = programs_add_data_set(request);
     if (status == CAIRN_OK)
@@ -247,7 +261,8 @@ void programs_start(const struct boot_info *info)
         sched_run();
     }
     struct loader_request probe = { .name = "init" };
-    if (programs_find_file(info, "init", &probe) == CAIRN_E_NOT_FOUND) {
+    struct cairn_disk_program init_program;
+    if (programs_find_file(info, "init", &probe, &init_program) == CAIRN_E_NOT_FOUND) {
         klog(KLOG_WARNING, "no program named 'init' %s",
              objstore ? "in the image" : "among the boot modules");
         return;

@@ -11,6 +11,17 @@ CRC_OFFSET = 12
 TYPE_SUPERBLOCK, TYPE_ROOT, TYPE_MAP_LEAF, TYPE_MAP_INTERIOR, TYPE_OBJECT = 1, 2, 3, 4, 5
 SUPERBLOCK_FIELDS = struct.Struct("<IIIIIIIIII")   # after the header: ... root.block, root.crc32c
 ROOT_MAP = struct.Struct("<QIII")                  # oid_limit, map_root.block, .crc32c, map_depth
+FORMAT_VERSION = 3
+# Offsets in struct cairn_root_record (format 3), from its start.
+ROOT_DATA = HEADER.size + 64                       # data: first_page, page_count, checksum
+ROOT_PROGRAMS = ROOT_DATA + 16                     # programs: count, reserved, blocks[9]
+ROOT_PROCESSES = ROOT_PROGRAMS + 80                # processes[640]
+ROOT_CONSOLE_BLOCKS = 2848                         # console.blocks[16]
+ROOT_RUN_LIST = 2992                               # run_list: count, reserved, last
+TYPE_PROGRAM_TABLE = 8
+PROGRAM_BLOCK_ENTRIES = 126
+PROGRAM_TABLE_ENTRIES = HEADER.size + 16           # programs[126] in a program-table block
+PROGRAM_ENTRY = struct.Struct("<20sIII")           # name, first_page, size, reserved
 
 
 def _crc_table():
@@ -73,9 +84,45 @@ class Image:
         oid_limit, block, crc, depth = ROOT_MAP.unpack_from(self.data, self.root_block() * BLOCK + HEADER.size)
         return block, depth
 
+    def root_oid_limit(self):
+        return ROOT_MAP.unpack_from(self.data, self.root_block() * BLOCK + HEADER.size)[0]
+
     def set_map_root_pointer(self, block, crc):
         root = self.root_block()
         struct.pack_into("<II", self.data, root * BLOCK + HEADER.size + 8, block, crc)
+        self.set_root_pointer(root, self.reseal(root))
+
+    def program_table(self):
+        """The (block, crc32c) pointers of the root record's program table, the blocks in use."""
+        root = self.root_block() * BLOCK
+        count = struct.unpack_from("<I", self.data, root + ROOT_PROGRAMS)[0]
+        used = -(-count // PROGRAM_BLOCK_ENTRIES)
+        return [struct.unpack_from("<II", self.data, root + ROOT_PROGRAMS + 8 + 8 * i)
+                for i in range(used)]
+
+    def program_entry_offset(self, name):
+        """Byte offset of the named program's entry in its program-table block."""
+        for table_block, _ in self.program_table():
+            start = table_block * BLOCK
+            count = struct.unpack_from("<I", self.data, start + HEADER.size + 4)[0]
+            for i in range(count):
+                offset = start + PROGRAM_TABLE_ENTRIES + PROGRAM_ENTRY.size * i
+                if PROGRAM_ENTRY.unpack_from(self.data, offset)[0].split(b"\0")[0] == name.encode():
+                    return offset
+        raise AssertionError("no program %s in the image" % name)
+
+    def program(self, name):
+        """(first_page, size) of the named program."""
+        _, first_page, size, _ = PROGRAM_ENTRY.unpack_from(self.data, self.program_entry_offset(name))
+        return first_page, size
+
+    def reseal_program_table(self):
+        """After changing program-table blocks: reseal them, their pointers, the root record,
+        the superblock."""
+        root = self.root_block()
+        for index, (table_block, _) in enumerate(self.program_table()):
+            struct.pack_into("<II", self.data, root * BLOCK + ROOT_PROGRAMS + 8 + 8 * index,
+                             table_block, self.reseal(table_block))
         self.set_root_pointer(root, self.reseal(root))
 
     LEAF_ENTRIES = 169

@@ -4,11 +4,10 @@ import shutil
 import struct
 
 from conftest import FRESH_IMAGE, Guest
-from image_tools import BLOCK, HEADER, Image, crc32c
+from image_tools import BLOCK, HEADER, ROOT_PROCESSES, Image, crc32c
 
 ROOT_FIELDS = struct.Struct("<QIIIII")     # oid_limit, map_root.block, .crc32c, depth, log_head, flags
 MAP_ENTRY = struct.Struct("<IIIIIBB")     # block, crc32c, version, bank, bank_version, type, flags
-ROOT_PROCESSES = HEADER.size + 64 + 16 + 32 * 32     # offset of processes[] in the root record
 RECORD_STATE = HEADER.size + 32 + 552 + 16 + 1024    # offset of a process record's state byte
 RECORD_CLIST = HEADER.size + 32 + 552 + 16           # offset of its c-list
 RECORD_MXCSR = HEADER.size + 32 + 40 + 24            # the MXCSR in its fxsave image

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from image_tools import BLOCK, ROOT, crc32c
+from image_tools import BLOCK, ROOT, ROOT_PROCESSES, crc32c
 from real_image import RECORD_CLIST, RECORD_MXCSR, RECORD_STATE, LiveImage, make_counter_image
 
 CAIRN_IMG = ROOT / "build" / "cairn-img"
@@ -183,7 +183,7 @@ def damage_capability_type(image):
 def damage_run_list(image):
     page = image.oids_of_type(TYPE_PAGE)[0]
     root = image.root_block()
-    struct.pack_into("<I", image.data, root * BLOCK + 1136, page)
+    struct.pack_into("<I", image.data, root * BLOCK + ROOT_PROCESSES, page)
     image.reseal_root()
     return "the root record's process list names OID %d, a page, not a process" % page
 

@@ -257,6 +257,23 @@ static void print_run_list(const struct cairn_root_record *root)
            root->run_list.count, format_run_list_blocks(root), root->run_list.last.block);
 }
 
+/* The program table, a line per program, read a block at a time through its checked pointers. */
+static void print_programs(const struct cairn_root_record *root)
+{
+    printf("programs: %u in %u program-table block%s\n", root->programs.count,
+           format_program_blocks(root), format_program_blocks(root) == 1 ? "" : "s");
+    for (uint32_t index = 0; index < format_program_blocks(root); index++) {
+        if (store_read_program_block(&store, root, index) != STORE_OK) {
+            printf("program table: %s\n", store.error);
+            continue;
+        }
+        const struct cairn_program_table_block *block = &store.program_block;
+        for (uint32_t i = 0; i < block->count; i++)
+            printf("program: %-12.20s %u bytes from page OID %u\n", block->programs[i].name,
+                   block->programs[i].size, block->programs[i].first_page);
+    }
+}
+
 static int command_info(struct image_check *check)
 {
     const struct cairn_root_record *root = &store.root;
@@ -281,9 +298,7 @@ static int command_info(struct image_check *check)
     printf("objects: OIDs below %llu, map depth %u, log head at block %u, restarts %llu, "
            "clock %.3f s\n", (unsigned long long)root->oid_limit, root->map_depth, root->log_head,
            (unsigned long long)root->restart_count, (double)root->monotonic_ns / 1e9);
-    for (uint32_t i = 0; i < root->program_count; i++)
-        printf("program: %-12.20s %u bytes from page OID %u\n", root->programs[i].name,
-               root->programs[i].size, root->programs[i].first_page);
+    print_programs(root);
     if (root->data.page_count)
         printf("data: %u pages from OID %u, checksum %#llx\n", root->data.page_count,
                root->data.first_page, (unsigned long long)root->data.checksum);
@@ -401,6 +416,7 @@ static int command_ls(struct image_check *check)
     for (uint64_t oid = 1; oid < store.root.oid_limit; oid++)
         if (!check->known[oid])
             printf("unreadable: OID %llu\n", (unsigned long long)oid);
+    print_programs(&store.root);
     return check->problems ? 1 : 0;
 }
 

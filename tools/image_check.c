@@ -13,8 +13,10 @@
  *      object of the capability's type)
  *   3. the log: no block is referred to twice; nothing lies after the root
  *      record in the root's own segment (the writer's unwritten tail)
- *   4. the root record's own references: bank, programs, data, and the run list
- *      (processes[] and its chain of run-list blocks: each a Process, none twice)
+ *   4. the root record's own references: bank, the program table (each block through
+ *      its checked pointer, each program's Pages inside the map, no name twice), data,
+ *      and the run list (processes[] and its chain of run-list blocks: each a Process,
+ *      none twice)
  *   5. reachability from the root record through live capabilities (a figure)
  */
 #include <stdarg.h>
@@ -108,8 +110,9 @@ static int check_reserve(struct image_check *check, uint32_t oid_limit)
 static const char *reference_name(uint8_t kind)
 {
     static const char *const names[] = { "nothing", "the root record", "the object map", "OID",
-                                         "held console output block", "run-list block" };
-    return names[kind < 6 ? kind : 0];
+                                         "held console output block", "run-list block",
+                                         "program-table block" };
+    return names[kind < 7 ? kind : 0];
 }
 
 /* Notes that the checkpoint refers to block; two references to one block are a problem (0). */
@@ -445,20 +448,50 @@ static void check_run_list(struct image_check *check, const struct cairn_root_re
     free(reading.oids);
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    return strncmp(a, b, CAIRN_DISK_PROGRAM_NAME);
+}
+
+/* The program table: every block through its checked pointer (format_check_program_block),
+ * each program's Pages, and no name twice (the kernel finds programs by name). */
+static void check_programs(struct image_check *check, const struct cairn_root_record *root)
+{
+    static char names[CAIRN_DISK_PROGRAMS][CAIRN_DISK_PROGRAM_NAME];
+    struct store *store = check->store;
+    uint32_t named = 0;
+    for (uint32_t index = 0; index < format_program_blocks(root); index++) {
+        if (!check_reference(check, root->programs.blocks[index].block, REFERENCE_PROGRAM_TABLE,
+                             index))
+            continue;
+        if (store_read_program_block(store, root, index) != STORE_OK) {
+            check_problem(check, "%s", store->error);
+            continue;
+        }
+        const struct cairn_program_table_block *block = &store->program_block;
+        for (uint32_t i = 0; i < block->count && named < CAIRN_DISK_PROGRAMS; i++) {
+            const struct cairn_disk_program *program = &block->programs[i];
+            memcpy(names[named++], program->name, CAIRN_DISK_PROGRAM_NAME);
+            check_root_pages(check, program->first_page,
+                             (program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE,
+                             "program table");
+        }
+    }
+    qsort(names, named, CAIRN_DISK_PROGRAM_NAME, compare_names);
+    for (uint32_t i = 1; i < named; i++)
+        if (compare_names(names[i - 1], names[i]) == 0) {
+            check_problem(check, "the program table names '%.20s' more than once", names[i]);
+            return;
+        }
+}
+
 static void check_root_references(struct image_check *check)
 {
     const struct cairn_root_record *root = &check->store->root;
     if (root->bank)
         check_root_reference(check, root->bank, CAIRN_TYPE_BANK, "bank");
     check_run_list(check, root);
-    for (uint32_t i = 0; i < root->program_count; i++) {
-        const struct cairn_disk_program *program = &root->programs[i];
-        if (!memchr(program->name, 0, sizeof(program->name)))
-            check_problem(check, "the root record's program %u has no NUL-terminated name", i);
-        check_root_pages(check, program->first_page,
-                         (program->size + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE,
-                         "program list");
-    }
+    check_programs(check, root);
     if (root->data.page_count)
         check_root_pages(check, root->data.first_page, root->data.page_count, "data set");
 }
@@ -561,7 +594,8 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
             check_object(check, oid);
     check_accounting(check, limit);
     check_console(check, root);
-    check_root_references(check);       /* before the log head: the run list's blocks count */
+    check_root_references(check);       /* before the log head: the run list's and the program
+                                           table's blocks count */
     check_log_head(check);
     check_reachability(check);
     return check->problems;

@@ -1,5 +1,5 @@
 /*
- * mkimage: builds a fresh Cairn image (format 2) from user programs.
+ * mkimage: builds a fresh Cairn image (format 3) from user programs.
  *
  *   mkimage -o IMAGE [--size MIB] [--data-mib N] [--data-seed S] PROGRAM.elf...
  *
@@ -7,8 +7,9 @@
  * with consecutive OIDs, an optional read-only data set of N MiB of
  * pseudo-random bytes (for demand-paging tests), the object map and a root
  * record marked fresh, so that the first boot builds init and the run=
- * programs. Objects are laid out in the log in OID order, then the map,
- * then the root record; superblock A points at it and B is left blank.
+ * programs. Objects are laid out in the log in OID order, then the program
+ * table (126 programs a block, at most 1,024 programs), then the map, then
+ * the root record; superblock A points at it and B is left blank.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ struct image {
     uint32_t device_blocks;
     struct cairn_map_entry *entries;    /* indexed by OID */
     uint32_t oid_limit;
+    struct cairn_disk_program programs[CAIRN_DISK_PROGRAMS];   /* the program table */
     struct cairn_root_record root;
 };
 
@@ -113,7 +115,8 @@ static char *read_file(const char *path, uint32_t *size)
     return data;
 }
 
-/* The program's name: the file name without directories and without ".elf". */
+/* The program's name: the file name without directories and without ".elf", zero-padded (the
+ * format checks that nothing follows the NUL). */
 static void program_name(const char *path, char *name)
 {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -121,16 +124,25 @@ static void program_name(const char *path, char *name)
     name[CAIRN_DISK_PROGRAM_NAME - 1] = 0;
     char *dot = strstr(name, ".elf");
     if (dot)
-        *dot = 0;
+        memset(dot, 0, (size_t)(name + CAIRN_DISK_PROGRAM_NAME - dot));
 }
 
 static void image_add_program(struct image *image, const char *path)
 {
-    if (image->root.program_count == CAIRN_DISK_PROGRAMS)
-        die("too many programs (at most 32)%s", "");
-    struct cairn_disk_program *program = &image->root.programs[image->root.program_count++];
+    if (image->root.programs.count == CAIRN_DISK_PROGRAMS)
+        die("too many programs (at most 1024): %s is one more", path);
+    struct cairn_disk_program *program = &image->programs[image->root.programs.count];
     char *data = read_file(path, &program->size);
     program_name(path, program->name);
+    if (program->size == 0)
+        die("%s is empty: no program", path);
+    if (program->name[0] == 0)
+        die("%s gives a program no name", path);
+    /* The kernel finds a program by its name: a second one of the same name could never run. */
+    for (uint32_t i = 0; i < image->root.programs.count; i++)
+        if (strcmp(image->programs[i].name, program->name) == 0)
+            die("two programs are named '%s' (names come from the file names)", program->name);
+    image->root.programs.count++;
     program->first_page = image->oid_limit;
     for (uint32_t offset = 0; offset < program->size; offset += CAIRN_DISK_BLOCK_SIZE)
         image_add_page(image, image->oid_limit++, data + offset);
@@ -157,6 +169,25 @@ static void image_add_data(struct image *image, uint32_t mib, uint64_t seed)
         image_add_page(image, image->oid_limit++, page);
     }
     image->root.data.checksum = checksum;
+}
+
+/* The program table: one sealed block per 126 programs, each named by a pointer in the root. */
+static void image_write_program_table(struct image *image)
+{
+    static struct cairn_program_table_block block;
+    uint32_t count = image->root.programs.count;
+    for (uint32_t index = 0; index * CAIRN_DISK_PROGRAM_BLOCK_ENTRIES < count; index++) {
+        uint32_t first = index * CAIRN_DISK_PROGRAM_BLOCK_ENTRIES;
+        memset(&block, 0, sizeof(block));
+        block.index = index;
+        block.count = count - first < CAIRN_DISK_PROGRAM_BLOCK_ENTRIES
+                      ? count - first : CAIRN_DISK_PROGRAM_BLOCK_ENTRIES;
+        memcpy(block.programs, &image->programs[first], block.count * sizeof(block.programs[0]));
+        format_seal_block(&block, CAIRN_BLOCK_PROGRAM_TABLE, EPOCH, image->next_block);
+        uint32_t number = image_write_block(image, &block);
+        image->root.programs.blocks[index] =
+            (struct cairn_block_pointer){ number, crc32c(&block, sizeof(block)) };
+    }
 }
 
 /* Writes one level of map blocks; returns how many; pointers[] gets theirs. */
@@ -224,7 +255,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    struct image image = { 0 };
+    static struct image image;
     uint32_t size_mib = DEFAULT_SIZE_MIB, data_mib = 0;
     uint64_t seed = 1;
     int first_program = argc;
@@ -252,11 +283,12 @@ int main(int argc, char **argv)
     if (data_mib)
         image_add_data(&image, data_mib, seed);
     image_add_bank(&image);
+    image_write_program_table(&image);
     image_write_map(&image);
     image_finish(&image);
     close(image.fd);
     printf("mkimage: %s: %u MiB, %u programs, %u MiB of data, %u objects, %u blocks used\n",
-           image.path, size_mib, image.root.program_count, data_mib, image.oid_limit - 1,
+           image.path, size_mib, image.root.programs.count, data_mib, image.oid_limit - 1,
            image.next_block);
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * The on-disk format of a Cairn image, version 2 (docs/disk-format.md).
+ * The on-disk format of a Cairn image, version 3 (docs/disk-format.md).
  *
  *   block 0        superblock A      \  the newer valid one names the newest
  *   block 1        superblock B      /  root record; they alternate
@@ -9,7 +9,8 @@
  *
  *   superblock --> root record --> object map (radix tree of map blocks)
  *                      |                --> OID: block, CRC32C, version, bank, type
- *                      +--> programs (name, first Page OID, length)
+ *                      +--> program table: up to 9 program-table blocks, each named by a
+ *                      |    checked pointer (name, first Page OID, length of each program)
  *                      +--> processes to resume (OIDs): 640 here, the rest in a
  *                      |    chain of run-list blocks in the log, newest block first
  *                      +--> held console output (raw blocks in the log)
@@ -29,7 +30,8 @@
 #include <stdint.h>
 
 #define CAIRN_DISK_MAGIC 0x474D494E52494143ull   /* "CAIRNIMG" */
-#define CAIRN_DISK_FORMAT_VERSION 2u   /* 2: map entries name the bank of each object */
+#define CAIRN_DISK_FORMAT_VERSION 3u   /* 3: the program table in its own blocks (2: map
+                                          entries name the bank of each object) */
 #define CAIRN_DISK_BLOCK_SIZE 4096u
 #define CAIRN_DISK_SUPERBLOCK_A 0u
 #define CAIRN_DISK_SUPERBLOCK_B 1u
@@ -50,6 +52,7 @@ enum cairn_block_type {
     CAIRN_BLOCK_OBJECT = 5,         /* a Process, Endpoint or Bank record */
     CAIRN_BLOCK_RELEASE = 6,        /* a release record (blocks 2 and 3) */
     CAIRN_BLOCK_RUN_LIST = 7,       /* processes to resume beyond the root record's 640 */
+    CAIRN_BLOCK_PROGRAM_TABLE = 8,  /* 126 entries of the program table */
 };
 
 struct cairn_block_header {
@@ -119,8 +122,10 @@ struct cairn_map_interior {
 };
 _Static_assert(sizeof(struct cairn_map_interior) == CAIRN_DISK_BLOCK_SIZE, "map interior");
 
-#define CAIRN_DISK_PROGRAMS 32u
+#define CAIRN_DISK_PROGRAMS 1024u      /* programs an image holds at most (docs/disk-format.md) */
 #define CAIRN_DISK_PROGRAM_NAME 20u
+#define CAIRN_DISK_PROGRAM_BLOCK_ENTRIES 126u  /* programs one program-table block holds */
+#define CAIRN_DISK_PROGRAM_BLOCKS 9u   /* ceil(1024 / 126): pointers in the root record */
 #define CAIRN_DISK_PROCESSES 640u
 #define CAIRN_DISK_DYING_BANKS 16u     /* banks being reclaimed at once, at most */
 
@@ -128,10 +133,42 @@ _Static_assert(sizeof(struct cairn_map_interior) == CAIRN_DISK_BLOCK_SIZE, "map 
 struct cairn_disk_program {
     char name[CAIRN_DISK_PROGRAM_NAME]; /* NUL-terminated */
     uint32_t first_page;            /* OID of the first Page */
-    uint32_t size;                  /* bytes of the ELF file */
-    uint32_t reserved;
+    uint32_t size;                  /* bytes of the ELF file (at least 1) */
+    uint32_t reserved;              /* 0 */
 };
 _Static_assert(sizeof(struct cairn_disk_program) == 32, "program entry");
+
+/*
+ * The program table: programs i * 126 .. i * 126 + 125 are in block i, which
+ * the root record names by a checked pointer. The blocks are written once (by
+ * mkimage) and every checkpoint's root record carries the same pointers on,
+ * so they live as long as a root record names them; the cleaner moves one
+ * that lies in a segment it empties (a new copy, a new pointer). An array of
+ * pointers rather than a chain, so that moving one block changes only its
+ * pointer. count fixes how many blocks are used: ceil(count / 126); the
+ * pointers past them are zero.
+ */
+struct cairn_disk_program_table {
+    uint32_t count;                 /* programs, at most CAIRN_DISK_PROGRAMS */
+    uint32_t reserved;              /* 0 */
+    struct cairn_block_pointer blocks[CAIRN_DISK_PROGRAM_BLOCKS];
+};
+_Static_assert(sizeof(struct cairn_disk_program_table) == 80, "program table in the root record");
+
+/* One block of the program table (struct cairn_disk_program_table). */
+struct cairn_program_table_block {
+    struct cairn_block_header header;   /* CAIRN_BLOCK_PROGRAM_TABLE; epoch: the checkpoint (or
+                                           mkimage) that wrote it, no newer than its root's */
+    uint32_t index;                 /* its place in the table, from 0 */
+    uint32_t count;                 /* entries used: 126 in every block but the last */
+    uint32_t reserved[2];           /* 0 */
+    struct cairn_disk_program programs[CAIRN_DISK_PROGRAM_BLOCK_ENTRIES];  /* unused ones zero */
+    uint8_t reserved_end[CAIRN_DISK_BLOCK_SIZE - 48 - 32 * CAIRN_DISK_PROGRAM_BLOCK_ENTRIES];
+};
+_Static_assert(sizeof(struct cairn_program_table_block) == CAIRN_DISK_BLOCK_SIZE,
+               "program-table block");
+_Static_assert(CAIRN_DISK_PROGRAM_BLOCKS * CAIRN_DISK_PROGRAM_BLOCK_ENTRIES >= CAIRN_DISK_PROGRAMS,
+               "the table's blocks hold CAIRN_DISK_PROGRAMS programs");
 
 /* A read-only data set every program started on a fresh image sees at CAIRN_DATA_BASE. */
 struct cairn_disk_data {
@@ -200,11 +237,11 @@ struct cairn_root_record {
     uint64_t monotonic_ns;          /* the persistent clock at this checkpoint */
     uint64_t restart_count;         /* boots of this image so far */
     uint32_t bank;                  /* OID of the root Bank */
-    uint32_t program_count;
+    uint32_t reserved3;             /* 0 (version 2 had the program count here) */
     uint32_t process_count;         /* entries of processes[] in use */
     uint32_t reserved0;
     struct cairn_disk_data data;
-    struct cairn_disk_program programs[CAIRN_DISK_PROGRAMS];
+    struct cairn_disk_program_table programs;   /* the image's programs, in their own blocks */
     uint32_t processes[CAIRN_DISK_PROCESSES];   /* OIDs of the processes to resume */
     uint32_t dying_count;           /* entries of dying_banks[] in use */
     uint32_t dying_banks[CAIRN_DISK_DYING_BANKS];   /* destroyed Banks whose objects are still
@@ -214,7 +251,7 @@ struct cairn_root_record {
     struct cairn_disk_console console; /* output held at this checkpoint (zero: none) */
     struct cairn_disk_foreground foreground;    /* who reads the console (zero: anyone) */
     struct cairn_disk_run_list run_list;   /* processes beyond processes[] (zero: none) */
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 32 * 32 - 4 * 640 - 72 - 8 - 144 - 16 - 16];
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 80 - 4 * 640 - 72 - 8 - 144 - 16 - 16];
 };
 _Static_assert(sizeof(struct cairn_root_record) == CAIRN_DISK_BLOCK_SIZE, "root record");
 

@@ -1,4 +1,5 @@
-/* libFuzzer target: one block through every header, superblock, root record and process check. */
+/* libFuzzer target: one block through every header, superblock, root record, program-table block
+ * and process check. */
 #include <stdint.h>
 #include <string.h>
 #include "checkpoint/format.h"
@@ -10,7 +11,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cairn_superblock super;
         struct cairn_root_record root;
         struct cairn_object_record record;
+        struct cairn_program_table_block programs;
     } block;
+    /* A root the program-table checks measure the block against: 200 programs in two blocks. */
+    static const struct cairn_root_record root = { .header.epoch = 4, .oid_limit = 1000,
+                                                   .programs.count = 200 };
     char why[200];
     if (size < 8)
         return 0;
@@ -22,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (number & 0x80000000u)                   /* half the inputs get a valid header */
         format_seal_block(&block, block.super.header.type, block.super.header.epoch,
                           number & 0x7FFFFFFF);
-    for (uint32_t type = 0; type <= CAIRN_BLOCK_OBJECT + 1; type++)
+    for (uint32_t type = 0; type <= CAIRN_BLOCK_PROGRAM_TABLE + 1; type++)
         format_check_block(&block, type, number & 0x7FFFFFFF, why, sizeof(why));
     if (format_check_superblock(&block.super, number & 0x7FFFFFFF, device_blocks, why,
                                 sizeof(why))) {
@@ -30,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         format_check_root_fields(&block.root, &block.super, why, sizeof(why));
     }
     format_check_process_record(&block.record, why, sizeof(why));
+    format_check_program_block(&block.programs, &root, block.programs.index % 2, why, sizeof(why));
     format_block_type_name(block.super.header.type);
     format_map_capacity(block.root.map_depth);
     return 0;

@@ -10,21 +10,24 @@
  * one whose run list has a chain of run-list blocks). Built twice: FUZZ_RECOVERY runs the
  * kernel's recovery (store_open, the release records, then writer_load_map over both
  * checkpoints), otherwise store_open, the release records, map lookups of every OID, object
- * reads, and the full check of cairn-img verify (which reads the held console output and the
- * run list's chain; store_open reads the chain too).
+ * reads, every program-table block, and the full check of cairn-img verify (which reads the
+ * held console output, the program table and the run list's chain; store_open reads the chain
+ * too).
  *
  * FUZZ_FIELDS (fuzz_fields) crafts hostile contents behind right checksums: its input edits
  * one of the seed images of tests/fuzz/corpus/image (read at start-up; CAIRN_FUZZ_BASES names
  * another directory), field by field, then reseals every CRC and runs both of the above:
  *
  *   u8 base (which seed image), then edits of 12 bytes:
- *   u8 kind (superblock, root record, map leaf, object record, run-list block, release record),
+ *   u8 kind (superblock, root record, map leaf, object record, run-list block, release record,
+ *   program-table block),
  *   u8 which (the which-th block of that kind), u8 op (bits 0-1: width 1, 2 or 4 bytes;
  *   bits 2-3: set the value, add it, xor it, or set interesting[value]), u8 unused,
  *   u16 offset (in the block after its header), u16 unused, u32 value.
  *
  * So a mutation lands on a Process record's FPU state or state byte, a run-list entry, a map
- * entry's version or bank, the geometry in a superblock, and still passes every CRC.
+ * entry's version or bank, a program's name, size or first page, the geometry in a superblock,
+ * and still passes every CRC.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -109,6 +112,9 @@ static void reseal_type(uint32_t type)
                     root->console.blocks[c].crc32c = crc_of(root->console.blocks[c].block);
             if (root->run_list.last.block)
                 root->run_list.last.crc32c = crc_of(root->run_list.last.block);
+            for (uint32_t b = 0; b < CAIRN_DISK_PROGRAM_BLOCKS; b++)
+                if (root->programs.blocks[b].block)
+                    root->programs.blocks[b].crc32c = crc_of(root->programs.blocks[b].block);
         } else if (type == CAIRN_BLOCK_RUN_LIST) {
             struct cairn_run_list_block *chain = (void *)blocks[i];
             if (chain->previous.block)
@@ -125,6 +131,7 @@ static void reseal_all(void)
 {
     reseal_type(CAIRN_BLOCK_OBJECT);
     reseal_type(CAIRN_BLOCK_RELEASE);
+    reseal_type(CAIRN_BLOCK_PROGRAM_TABLE);
     for (uint32_t pass = 0; pass < RUN_LIST_PASSES; pass++)   /* a chain, one link a pass */
         reseal_type(CAIRN_BLOCK_RUN_LIST);
     reseal_type(CAIRN_BLOCK_MAP_LEAF);
@@ -158,7 +165,7 @@ static int load_sparse(const uint8_t *data, size_t size)
 #include <dirent.h>
 #include <stdio.h>
 
-enum { MAX_BASES = 16, EDIT_SIZE = 12, KINDS = 6 };
+enum { MAX_BASES = 16, EDIT_SIZE = 12, KINDS = 7 };
 
 static uint8_t *bases[MAX_BASES];
 static size_t base_sizes[MAX_BASES];
@@ -232,7 +239,8 @@ static void apply_edit(const uint8_t *edit)
 {
     static const uint32_t kinds[KINDS] = { CAIRN_BLOCK_SUPERBLOCK, CAIRN_BLOCK_ROOT,
                                            CAIRN_BLOCK_MAP_LEAF, CAIRN_BLOCK_OBJECT,
-                                           CAIRN_BLOCK_RUN_LIST, CAIRN_BLOCK_RELEASE };
+                                           CAIRN_BLOCK_RUN_LIST, CAIRN_BLOCK_RELEASE,
+                                           CAIRN_BLOCK_PROGRAM_TABLE };
     static const uint32_t interesting[16] = { 0, 1, 2, 0xFF, 0x100, 0x101, 0x280, 0x281, 0xFFFF,
                                               0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE,
                                               0xFFFFFFFF, CAIRN_DISK_BLOCK_SIZE, 0x3F5 };
@@ -312,6 +320,8 @@ static void verify(void)
     for (uint64_t oid = 0; oid <= store.root.oid_limit && oid < 4096; oid++)
         if (store_lookup(&store, oid, &entry) == STORE_OK && entry.block)
             store_read_entry(&store, oid, &entry, buffer);
+    struct cairn_disk_program program;
+    store_find_program(&store, &store.root, "init", &program);     /* as a fresh boot does */
     if (image_check_init(&check, &store) == 0) {
         const struct cairn_root_record newest = store.root, older = store.older_root;
         int older_usable = store.older_usable;

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from image_tools import BLOCK, Image  # noqa: E402
+from image_tools import BLOCK, ROOT_CONSOLE_BLOCKS, Image  # noqa: E402
 
 from cairn import powercut, window_shim_environment  # noqa: E402
 from cairn.launcher import SSE42_CPU  # noqa: E402
@@ -136,9 +136,6 @@ def test_output_of_a_checkpoint_cut_before_its_release_appears_once(tmp_path, bo
     assert shown or where == "recorded", second.describe()
 
 
-ROOT_CONSOLE_BLOCKS_OFFSET = 3792      # struct cairn_root_record: console.blocks[0]
-
-
 def test_held_output_with_a_bad_checksum_is_reported_not_shown(tmp_path, boot):
     """The disk is untrusted: held output whose block fails its CRC32C is not shown; the boot
     says how many bytes are lost and goes on, and cairn-img verify names the block."""
@@ -151,7 +148,7 @@ def test_held_output_with_a_bad_checksum_is_reported_not_shown(tmp_path, boot):
     root = int(re.search(r"root record at block (\d+)", info).group(1))
     assert re.search(r"^held output: \d+ bytes .* a boot shows [1-9]\d* bytes$", info, re.M), info
     data = bytearray(image.read_bytes())
-    block = struct.unpack_from("<I", data, root * BLOCK + ROOT_CONSOLE_BLOCKS_OFFSET)[0]
+    block = struct.unpack_from("<I", data, root * BLOCK + ROOT_CONSOLE_BLOCKS)[0]
     assert block >= 16, (root, block)
     data[block * BLOCK] ^= 0x20                # "counter" -> "Counter": still text, wrong CRC
     image.write_bytes(bytes(data))

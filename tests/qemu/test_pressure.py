@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from image_tools import BLOCK, HEADER, ROOT, Image  # noqa: E402
+from image_tools import BLOCK, HEADER, ROOT, ROOT_DATA, ROOT_PROCESSES, Image  # noqa: E402
 
 MKIMAGE = ROOT / "build" / "mkimage"
 FRESH = ROOT / "build" / "fresh.img"
@@ -49,11 +49,7 @@ def test_program_load_with_ram_full_of_dirty_pages_waits_or_answers_and_the_kern
     check_kernel_goes_on(guest)
 
 
-# Offsets in the root record (include/cairn/disk_format.h): the data set, then the programs.
-ROOT_DATA_FIRST_PAGE = HEADER.size + 64
-ROOT_PROGRAMS = ROOT_DATA_FIRST_PAGE + 16
-ROOT_PROCESSES = ROOT_PROGRAMS + 32 * 32       # processes[0]
-PROGRAM_ENTRY = struct.Struct("<20sIII")      # name, first_page, size, reserved
+ROOT_DATA_FIRST_PAGE = ROOT_DATA     # the data set's first Page, in the root record
 
 
 def image_with_data(tmp_path):
@@ -75,17 +71,6 @@ def damage_page(image, oid):
 def damage_logged(guest, oid, block):
     return re.search(r"^(error: )?store: OID %d at block %d failed its check" % (oid, block),
                      guest.output, re.M)
-
-
-def stored_program(image, name):
-    """(index, first_page, size) of a stored program in the root record."""
-    root = image.root_block() * BLOCK
-    for index in range(32):
-        offset = root + ROOT_PROGRAMS + index * PROGRAM_ENTRY.size
-        entry = PROGRAM_ENTRY.unpack_from(image.data, offset)
-        if entry[0].split(b"\0")[0] == name.encode():
-            return index, entry[1], entry[2]
-    raise AssertionError("no program %s in the image" % name)
 
 
 @pytest.mark.timeout(90)
@@ -110,7 +95,7 @@ def test_program_load_of_a_damaged_program_answers_e_damaged(boot, tmp_path):
     path = tmp_path / "image.img"
     shutil.copyfile(FRESH, path)
     image = Image(path)
-    _, first_page, _ = stored_program(image, "counter")
+    first_page, _ = image.program("counter")
     block = damage_page(image, first_page + 1)
     guest = boot(cmdline="run=shell", disk=path)
     guest.expect(r"^Cairn shell: type help", timeout=20)
@@ -161,18 +146,16 @@ def widen_map(image, oid_limit):
 
 @pytest.mark.timeout(90)
 def test_a_program_size_that_would_wrap_is_refused_with_a_clear_message(boot, tmp_path):
-    """0xFFFFF001 + 4095 wraps to 0 in 32 bits: 0 pages, then an ELF parse of 4 GiB. The root
-    record's check refuses a program whose pages lie outside the map, so the map is widened to
+    """0xFFFFF001 + 4095 wraps to 0 in 32 bits: 0 pages, then an ELF parse of 4 GiB. The program
+    table's check refuses a program whose pages lie outside the map, so the map is widened to
     more OIDs than the program claims pages: only the kernel's own check stands in the way."""
     path = tmp_path / "image.img"
     shutil.copyfile(FRESH, path)
     image = Image(path)
-    index, first_page, _ = stored_program(image, "counter")
+    first_page, _ = image.program("counter")
     widen_map(image, first_page + (1 << 20) + 1000)
-    root = image.root_block()
-    size_offset = root * BLOCK + ROOT_PROGRAMS + index * PROGRAM_ENTRY.size + 24
-    struct.pack_into("<I", image.data, size_offset, 0xFFFFF001)
-    image.set_root_pointer(root, image.reseal(root))    # a right CRC: only the size is wrong
+    struct.pack_into("<I", image.data, image.program_entry_offset("counter") + 24, 0xFFFFF001)
+    image.reseal_program_table()        # right CRCs: only the size is wrong
     image.save()
     guest = boot(cmdline="run=counter,spawn", disk=path)
     guest.expect(r"^(error: )?store: program 'counter' says it is 4294963201 bytes \(1048576 "

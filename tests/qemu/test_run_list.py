@@ -11,12 +11,11 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from image_tools import BLOCK, HEADER, Image  # noqa: E402
+from image_tools import BLOCK, HEADER, ROOT_PROCESSES, ROOT_RUN_LIST, Image  # noqa: E402
 
-# struct cairn_root_record (include/cairn/disk_format.h): processes[] and run_list.
+# struct cairn_root_record (include/cairn/disk_format.h): process_count; processes[] and
+# run_list (count, reserved, last.block, last.crc32c) come from image_tools.
 ROOT_PROCESS_COUNT = 88
-ROOT_PROCESSES = 1136
-ROOT_RUN_LIST = 3936            # count, reserved, last.block, last.crc32c
 # struct cairn_run_list_block: index, count, previous (8 bytes), then the OIDs.
 CHAIN_INDEX = HEADER.size
 CHAIN_OIDS = HEADER.size + 16

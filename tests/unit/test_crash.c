@@ -121,24 +121,74 @@ static void object_block(uint8_t *block, uint32_t oid, uint32_t written)
 }
 
 /* A fresh image: empty map leaf, root record (epoch 1), superblock A. */
+/* The program table of the image (written once, as mkimage does, and carried on by every
+ * checkpoint): TABLE_PROGRAMS programs in two blocks, "prog<i>", each one Page at OID 1. */
+enum { TABLE_PROGRAMS = CAIRN_DISK_PROGRAM_BLOCK_ENTRIES + 4, TABLE_FIRST = LOG_START + 1 };
+
+static void table_block_fresh(struct cairn_program_table_block *block, uint32_t index)
+{
+    uint32_t first = index * CAIRN_DISK_PROGRAM_BLOCK_ENTRIES;
+    block->index = index;
+    block->count = TABLE_PROGRAMS - first < CAIRN_DISK_PROGRAM_BLOCK_ENTRIES
+                   ? TABLE_PROGRAMS - first : CAIRN_DISK_PROGRAM_BLOCK_ENTRIES;
+    for (uint32_t i = 0; i < block->count; i++) {
+        snprintf(block->programs[i].name, sizeof(block->programs[i].name), "prog%u", first + i);
+        block->programs[i].first_page = 1;
+        block->programs[i].size = 1;
+    }
+    format_seal_block(block, CAIRN_BLOCK_PROGRAM_TABLE, 1, TABLE_FIRST + index);
+}
+
 static void image_fresh(uint8_t *blocks)
 {
     memset(blocks, 0, (size_t)DEVICE_BLOCKS * BLOCK_SIZE);
     struct cairn_map_leaf *leaf = (void *)(blocks + LOG_START * BLOCK_SIZE);
     format_seal_block(leaf, CAIRN_BLOCK_MAP_LEAF, 1, LOG_START);
-    struct cairn_root_record *root = (void *)(blocks + (LOG_START + 1) * BLOCK_SIZE);
-    root->oid_limit = 1;
+    struct cairn_root_record *root = (void *)(blocks + (TABLE_FIRST + 2) * BLOCK_SIZE);
+    root->oid_limit = 2;            /* OID 1 free: the programs' Page lies inside the map */
     root->map_root = (struct cairn_block_pointer){ LOG_START, crc32c(leaf, BLOCK_SIZE) };
-    root->log_head = LOG_START + 2;
-    format_seal_block(root, CAIRN_BLOCK_ROOT, 1, LOG_START + 1);
+    root->log_head = TABLE_FIRST + 3;
+    root->programs.count = TABLE_PROGRAMS;
+    for (uint32_t index = 0; index < 2; index++) {
+        void *block = blocks + (TABLE_FIRST + index) * BLOCK_SIZE;
+        table_block_fresh(block, index);
+        root->programs.blocks[index] = (struct cairn_block_pointer){ TABLE_FIRST + index,
+                                                                     crc32c(block, BLOCK_SIZE) };
+    }
+    format_seal_block(root, CAIRN_BLOCK_ROOT, 1, TABLE_FIRST + 2);
     struct cairn_superblock *super = (void *)blocks;
     super->block_size = BLOCK_SIZE;
     super->device_blocks = DEVICE_BLOCKS;
     super->log_start = LOG_START;
     super->segment_blocks = SEGMENT_BLOCKS;
     super->segment_count = SEGMENTS;
-    super->root = (struct cairn_block_pointer){ LOG_START + 1, crc32c(root, BLOCK_SIZE) };
+    super->root = (struct cairn_block_pointer){ TABLE_FIRST + 2, crc32c(root, BLOCK_SIZE) };
     format_seal_block(super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
+}
+
+/* Every checkpoint carries the image's program table: both blocks sound, all its programs. */
+static int program_table_matches(struct store *store, uint64_t epoch, char *why)
+{
+    uint32_t found = 0;
+    for (uint32_t index = 0; index < 2; index++) {
+        if (store->root.programs.count != TABLE_PROGRAMS ||
+            store_read_program_block(store, &store->root, index) != STORE_OK) {
+            sprintf(why, "epoch %llu: program-table block %u: %s", (unsigned long long)epoch,
+                    index, store->error);
+            return 0;
+        }
+        found += store->program_block.count;
+    }
+    char last[CAIRN_DISK_PROGRAM_NAME];
+    snprintf(last, sizeof(last), "prog%u", TABLE_PROGRAMS - 1);
+    const struct cairn_disk_program *last_entry =     /* block 1's last entry */
+        &store->program_block.programs[TABLE_PROGRAMS - CAIRN_DISK_PROGRAM_BLOCK_ENTRIES - 1];
+    if (found != TABLE_PROGRAMS || strcmp(last_entry->name, last) != 0) {
+        sprintf(why, "epoch %llu: the program table has %u programs, the last not %s",
+                (unsigned long long)epoch, found, last);
+        return 0;
+    }
+    return 1;
 }
 
 /* The console output checkpoint epoch holds: its length and its bytes. */
@@ -492,6 +542,8 @@ static int checkpoint_matches(struct store *store, uint64_t epoch, char *why)
             return 0;
         }
     }
+    if (!program_table_matches(store, epoch, why))
+        return 0;
     if (epoch > 1 && (!banks_match(store, epoch, why) || !accounting_matches(store, epoch, why)))
         return 0;
     for (uint32_t oid = FIRST_PAGE; oid <= OBJECTS && epoch > 1; oid++) {
@@ -698,6 +750,9 @@ UNIT_TEST(crash_points_recover_a_committed_checkpoint)
     }
     UNIT_EXPECT(write_requests >= 2000);
     UNIT_EXPECT(writer.segments_cleaned > 0);
+    /* The cleaner took the first segment at least once: the table lives in copies it made. */
+    UNIT_EXPECT(store.root.programs.blocks[0].block != TABLE_FIRST);
+    UNIT_EXPECT(store.root.programs.blocks[1].block != TABLE_FIRST + 1);
     UNIT_EXPECT(banks_reclaimed > 10);      /* the workload did destroy trees of banks */
 
     /*

@@ -7,7 +7,8 @@ static struct cairn_superblock super;
 static struct cairn_root_record root;
 static char why[200];
 
-/* A sound root of a 64-segment log with a one-leaf map of 100 OIDs and one program. */
+/* A sound root of a 64-segment log with a one-leaf map of 100 OIDs and a program table of one
+ * block. */
 static void make_sound_root(void)
 {
     memset(&super, 0, sizeof(super));
@@ -20,9 +21,8 @@ static void make_sound_root(void)
     root.map_root.block = 39;
     root.log_head = 41;
     root.oid_limit = 100;
-    root.program_count = 1;
-    root.programs[0].first_page = 2;
-    root.programs[0].size = 3 * 4096;
+    root.programs.count = 1;
+    root.programs.blocks[0] = (struct cairn_block_pointer){ 38, 0x1234 };
 }
 
 UNIT_TEST(root_sound_fields_pass)
@@ -43,13 +43,27 @@ UNIT_TEST(root_data_set_outside_the_map_is_refused)
     UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
 }
 
-UNIT_TEST(root_program_outside_the_map_is_refused)
+/* The program table: at most 1,024 programs, the blocks it uses in the log, no others. */
+UNIT_TEST(root_program_table_that_does_not_fit_is_refused)
 {
     make_sound_root();
-    root.programs[0].first_page = 99;
+    root.programs.count = CAIRN_DISK_PROGRAMS + 1;
     UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
-    root.programs[0].first_page = 0;
+    UNIT_EXPECT(strstr(why, "program table that does not fit") != NULL);
+    root.programs.count = CAIRN_DISK_PROGRAM_BLOCK_ENTRIES + 1;     /* two blocks, one pointer */
     UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.programs.blocks[1] = (struct cairn_block_pointer){ 37, 1 };
+    UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.programs.blocks[1].block = 3;          /* a release record's block: not in the log */
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.programs.count = 1;                    /* a second pointer for one block's programs */
+    root.programs.blocks[1].block = 37;
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.programs.blocks[1] = (struct cairn_block_pointer){ 0, 0 };
+    root.programs.reserved = 1;
+    UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
+    root.programs.reserved = 0;
+    UNIT_EXPECT(format_check_root_fields(&root, &super, why, sizeof(why)));
 }
 
 /* A depth-0 map holds 254 OIDs; a larger limit made store_lookup wrap onto other OIDs. */
