@@ -41,9 +41,15 @@ UNIT_KERNEL_SOURCES := kernel/printf.c kernel/options_parse.c kernel/frame.c ker
 # The store code shared by the kernel, the host tools and the host tests.
 STORE_SOURCES := checkpoint/blockdev.c checkpoint/crc32c.c checkpoint/format.c checkpoint/store.c \
 	checkpoint/writer.c
+# The user network stack: portable C, linked into programs and compiled natively for its tests
+# (all but net_nic.c, its system calls).
+UNIT_NET_SOURCES := $(filter-out user/lib/net_nic.c,$(wildcard user/lib/net*.c))
 UNIT_SOURCES := $(wildcard tests/unit/*.c) $(UNIT_KERNEL_SOURCES) $(STORE_SOURCES) \
-	tools/host_shim.c tools/host_blockdev.c tools/host_crc32c.c
+	$(UNIT_NET_SOURCES) tools/host_shim.c tools/host_blockdev.c tools/host_crc32c.c
 UNIT_OBJECTS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SOURCES))
+$(patsubst %,$(BUILD)/host/%.o,$(UNIT_NET_SOURCES) $(wildcard tests/unit/*net*.c) \
+	tests/unit/fake_link.c): \
+	HOST_CFLAGS += -Iuser/include
 
 # User programs: each user/programs/<name>.c becomes build/user/<name>.elf, linked at
 # CAIRN_USER_BASE with crt0 and the runtime library, and a Multiboot2 module named <name>.
