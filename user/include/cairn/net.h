@@ -183,4 +183,11 @@ enum net_status udp_receive_from(struct udp_socket *socket, void *buffer, uint32
                                  uint32_t *ip, uint16_t *port, uint64_t deadline_ns,
                                  uint32_t *length);
 
+/*
+ * user/lib/nic/net_nic.c (built once the NIC calls are in abi.h): the link of the NIC the
+ * kernel gives a program in CAIRN_SLOT_NIC, with the MAC and the address (net.ip=) it
+ * reports. CAIRN_OK, CAIRN_E_NO_DEVICE when the machine has no NIC, or NIC_INFO's status.
+ */
+uint32_t net_nic_link(struct net_link *link);
+
 #endif
