@@ -6,6 +6,10 @@
 static struct net net;
 static struct fake_link fake;
 
+/* The guest's ARP reply to the host, for tests in which this stack plays the host. */
+static const char guest_arp_reply_to_host[] =
+    "020000000002525400123456080600010800060400025254001234560a00020f0200000000020a000202";
+
 UNIT_TEST(net_udp_datagram_to_a_bound_port_is_delivered_with_its_source)
 {
     struct udp_socket *socket = start_guest_on_port_7(&fake, &net);
@@ -51,8 +55,7 @@ UNIT_TEST(net_udp_send_makes_the_frame_linux_made)
     uint8_t frame[NET_FRAME_MAX];
     uint32_t length = hex_to_bytes(linux_udp_hello, frame, sizeof frame);
     uint8_t arp_reply[42];
-    hex_to_bytes("02000000000252540012345608060001080006040002525400123456"
-                 "0a00020f0200000000020a000202", arp_reply, sizeof arp_reply);
+    hex_to_bytes(guest_arp_reply_to_host, arp_reply, sizeof arp_reply);
     feed_exact(&net, arp_reply, sizeof arp_reply);      /* to us, so learnt (RFC 826) */
     struct udp_socket *socket = udp_open(&net, 40000, NULL);
     UNIT_ASSERT(socket != NULL);
@@ -111,6 +114,7 @@ UNIT_TEST(net_udp_send_writes_right_headers_and_checksums_at_every_size)
     UNIT_EXPECT_INT_EQ(udp_send_to(socket, HOST_IP, 9, data, NET_UDP_PAYLOAD_MAX + 1),
                        NET_E_TOO_BIG);
     UNIT_EXPECT_INT_EQ(udp_send_to(socket, NET_IP(10, 0, 3, 1), 9, data, 1), NET_E_NO_ROUTE);
+    UNIT_EXPECT_INT_EQ(net.counters.drops[NET_DROP_NO_ROUTE], 1);
     UNIT_EXPECT_INT_EQ(udp_send_to(socket, HOST_IP, 0, data, 1), NET_E_BAD_ARGUMENT);
     UNIT_EXPECT_INT_EQ(fake.out_malformed, 0);
 }
@@ -191,4 +195,58 @@ UNIT_TEST(net_udp_open_refuses_a_taken_port_and_runs_out_of_sockets)
     uint8_t frame[NET_FRAME_MAX];
     feed_exact(&net, frame, hex_to_bytes(linux_udp_hello, frame, sizeof frame));
     UNIT_EXPECT_INT_EQ(net.counters.drops[NET_DROP_UDP_NO_PORT], 1);
+}
+
+/* What udpecho does, over the fake link: every datagram, of every size up to the MTU, comes
+ * back to its sender with the same bytes. */
+UNIT_TEST(net_udp_echo_loop_answers_every_datagram_up_to_the_mtu)
+{
+    struct udp_socket *socket = start_guest_on_port_7(&fake, &net);
+    UNIT_ASSERT(socket != NULL);
+    static uint8_t frame[NET_FRAME_MAX], data[NET_UDP_PAYLOAD_MAX];
+    uint32_t sizes[] = { 0, 1, 11, 512, 1000, NET_UDP_PAYLOAD_MAX - 1, NET_UDP_PAYLOAD_MAX };
+    uint32_t count = sizeof sizes / sizeof sizes[0];
+    for (uint32_t s = 0; s < count; s++) {
+        /* The host's datagram: built by the stack itself playing the host, then fed in. */
+        static struct net host;
+        static struct fake_link host_link;
+        fake_link_start(&host_link, &host, host_mac, HOST_IP);
+        uint8_t arp_reply[42];
+        hex_to_bytes(guest_arp_reply_to_host, arp_reply, sizeof arp_reply);
+        feed_exact(&host, arp_reply, sizeof arp_reply);
+        struct udp_socket *client = udp_open(&host, (uint16_t)(50000 + s), NULL);
+        UNIT_ASSERT(client != NULL);
+        for (uint32_t i = 0; i < sizes[s]; i++)
+            data[i] = (uint8_t)(i ^ s);
+        udp_send_to(client, GUEST_IP, 7, data, sizes[s]);
+        uint32_t length = 0;
+        const uint8_t *sent = fake_link_sent(&host_link, 0, &length);
+        UNIT_ASSERT(sent != NULL);
+        memcpy(frame, sent, length);
+        fake_link_queue(&fake, frame, length);
+        /* The guest's loop: receive, send back. */
+        uint32_t ip = 0, stored = 0;
+        uint16_t port = 0;
+        UNIT_EXPECT_INT_EQ(udp_receive_from(socket, data, sizeof data, &ip, &port, NET_FOREVER,
+                                            &stored), NET_OK);
+        UNIT_EXPECT_INT_EQ(udp_send_to(socket, ip, port, data, stored), NET_OK);
+        /* The answer, fed to the host's stack, reaches the client whole. */
+        const uint8_t *answer = fake_link_sent(&fake, s, &length);
+        UNIT_ASSERT(answer != NULL);
+        feed_exact(&host, answer, length);
+        static uint8_t echoed[NET_UDP_PAYLOAD_MAX];
+        UNIT_EXPECT_INT_EQ(udp_receive_from(client, echoed, sizeof echoed, &ip, &port,
+                                            NET_NO_WAIT, &stored), NET_OK);
+        UNIT_EXPECT_INT_EQ(stored, sizes[s]);
+        UNIT_EXPECT_INT_EQ(ip, GUEST_IP);
+        UNIT_EXPECT_INT_EQ(port, 7);
+        for (uint32_t i = 0; i < sizes[s]; i++)
+            if (echoed[i] != (uint8_t)(i ^ s)) {
+                unit_check(0, __FILE__, __LINE__, "size %u: byte %u differs", sizes[s], i);
+                break;
+            }
+    }
+    UNIT_EXPECT_INT_EQ(net.counters.udp_in, count);
+    UNIT_EXPECT_INT_EQ(net.counters.udp_out, count);
+    UNIT_EXPECT_INT_EQ(input_drops(&net), 0);
 }

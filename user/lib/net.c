@@ -167,6 +167,7 @@ static const char *const net_drop_names[NET_DROP_REASONS] = {
     [NET_DROP_ARP_REPLACED] = "arp-replaced",
     [NET_DROP_ARP_UNRESOLVED] = "arp-unresolved",
     [NET_DROP_ARP_EVICTED] = "arp-evicted",
+    [NET_DROP_NO_ROUTE] = "no-route",
 };
 
 const char *net_drop_name(uint32_t reason)

@@ -78,8 +78,10 @@ uint32_t net_ip_input(struct net *net, const uint8_t *packet, uint32_t length)
 enum net_status net_ip_send(struct net *net, uint32_t ip, uint8_t protocol,
                             uint32_t payload_length)
 {
-    if ((ip & net->subnet_mask) != (net->link.ip & net->subnet_mask) && ip != 0xffffffffu)
+    if ((ip & net->subnet_mask) != (net->link.ip & net->subnet_mask) && ip != 0xffffffffu) {
+        net->counters.drops[NET_DROP_NO_ROUTE]++;
         return NET_E_NO_ROUTE;
+    }
     uint8_t *frame = net->send_frame, *header = frame + NET_IP_OFFSET;
     memcpy(frame + 6, net->link.mac, NET_MAC_BYTES);
     net_put16(frame + 12, NET_ETHER_TYPE_IPV4);

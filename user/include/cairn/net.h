@@ -81,6 +81,7 @@ enum net_drop {
     NET_DROP_ARP_REPLACED,          /* waiting for ARP, replaced by a newer packet */
     NET_DROP_ARP_UNRESOLVED,        /* no ARP reply after NET_ARP_TRIES requests */
     NET_DROP_ARP_EVICTED,           /* its waiting entry made room for another neighbour */
+    NET_DROP_NO_ROUTE,              /* to an address beyond the subnet (there is no gateway) */
     NET_DROP_REASONS,
 };
 
