@@ -321,3 +321,68 @@ UNIT_TEST(net_names_and_addresses_read_right)
     struct net_link link = { .prefix = 24 };
     UNIT_EXPECT_INT_EQ(net_init(&net, &link), NET_E_BAD_ARGUMENT);          /* no functions */
 }
+
+UNIT_TEST(net_arp_updates_a_known_neighbour_and_never_learns_a_probe)
+{
+    start_guest_knowing_host(&fake, &net);
+    uint8_t frame[NET_FRAME_MAX];
+    uint32_t length = hex_to_bytes(linux_arp_request, frame, sizeof frame);
+    frame[27] = 0x99;                           /* the host's MAC changed (sender MAC) */
+    frame[41] = 1;                              /* and it asks for 10.0.2.1, not us */
+    feed_exact(&net, frame, length);
+    UNIT_EXPECT_INT_EQ(net.counters.drops[NET_DROP_ARP_NOT_OURS], 1);
+    int updated = 0;
+    for (uint32_t i = 0; i < NET_ARP_ENTRIES; i++)
+        updated |= net.arp[i].ip == HOST_IP && net.arp[i].mac[5] == 0x99;
+    UNIT_EXPECT(updated);                       /* RFC 826: known senders are merged */
+    /* A probe (sender address 0, RFC 5227) for us is answered but learnt as no neighbour. */
+    length = hex_to_bytes(linux_arp_request, frame, sizeof frame);
+    memset(frame + 28, 0, 4);
+    frame[27] = 0x77;
+    uint32_t replies = net.counters.arp_replies_out;
+    feed_exact(&net, frame, length);
+    UNIT_EXPECT_INT_EQ(net.counters.arp_replies_out, replies + 1);
+    int learnt = 0;
+    for (uint32_t i = 0; i < NET_ARP_ENTRIES; i++)
+        learnt |= net.arp[i].state != NET_ARP_FREE && net.arp[i].ip == 0;
+    UNIT_EXPECT(!learnt);
+}
+
+UNIT_TEST(net_poll_passes_on_a_link_that_fails)
+{
+    fake_link_start(&fake, &net, guest_mac, GUEST_IP);
+    /* The fake link fails a wait with no deadline and nothing queued. */
+    UNIT_EXPECT_INT_EQ(net_poll(&net, NET_FOREVER), NET_E_LINK);
+    UNIT_EXPECT_INT_EQ(net_poll(&net, fake.now_ns + 1000), NET_TIMED_OUT);
+}
+
+/* The whole stack is struct net: put back its bytes, as a resume from a checkpoint does (at
+ * the same address), and it goes on exactly from there, with no state kept anywhere else. */
+UNIT_TEST(net_state_restored_from_its_bytes_goes_on_from_there)
+{
+    static struct net saved;
+    struct udp_socket *socket = start_guest_on_port_7(&fake, &net);
+    UNIT_ASSERT(socket != NULL);
+    uint8_t frame[NET_FRAME_MAX];
+    uint32_t length = hex_to_bytes(linux_udp_hello, frame, sizeof frame);
+    feed_exact(&net, frame, length);                    /* one datagram queued at the "checkpoint" */
+    udp_send_to(socket, NET_IP(10, 0, 2, 77), 9, "x", 1);           /* one waiting for ARP */
+    memcpy(&saved, &net, sizeof net);
+    for (int i = 0; i < 3; i++)                         /* what the cut erases */
+        feed_exact(&net, frame, length);
+    udp_close(socket);
+    memcpy(&net, &saved, sizeof net);
+    UNIT_EXPECT_INT_EQ(net.counters.udp_in, 1);
+    char data[16];
+    uint32_t ip, stored;
+    uint16_t port;
+    UNIT_EXPECT_INT_EQ(udp_receive_from(socket, data, sizeof data, &ip, &port, NET_NO_WAIT,
+                                        &stored), NET_OK);
+    UNIT_EXPECT_INT_EQ(udp_receive_from(socket, data, sizeof data, &ip, &port, NET_NO_WAIT,
+                                        &stored), NET_TIMED_OUT);
+    /* The ARP request goes on from the resumed clock: asked again one second later. */
+    uint32_t requests = net.counters.arp_requests_out;
+    fake.now_ns += 1000000000ull;
+    net_timers(&net, fake.now_ns);
+    UNIT_EXPECT_INT_EQ(net.counters.arp_requests_out, requests + 1);
+}

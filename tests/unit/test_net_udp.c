@@ -250,3 +250,22 @@ UNIT_TEST(net_udp_echo_loop_answers_every_datagram_up_to_the_mtu)
     UNIT_EXPECT_INT_EQ(net.counters.udp_out, count);
     UNIT_EXPECT_INT_EQ(input_drops(&net), 0);
 }
+
+UNIT_TEST(net_udp_datagram_from_port_0_is_delivered_and_cannot_be_answered)
+{
+    struct udp_socket *socket = start_guest_on_port_7(&fake, &net);
+    UNIT_ASSERT(socket != NULL);
+    uint8_t frame[NET_FRAME_MAX];
+    uint32_t length = hex_to_bytes(linux_udp_hello, frame, sizeof frame);
+    frame[34] = frame[35] = 0;                          /* RFC 768: no source port */
+    frame[40] = frame[41] = 0;
+    feed_exact(&net, frame, length);
+    char data[16];
+    uint32_t ip, stored;
+    uint16_t port = 1;
+    UNIT_EXPECT_INT_EQ(udp_receive_from(socket, data, sizeof data, &ip, &port, NET_NO_WAIT,
+                                        &stored), NET_OK);
+    UNIT_EXPECT_INT_EQ(port, 0);
+    UNIT_EXPECT_INT_EQ(udp_send_to(socket, ip, port, data, stored), NET_E_BAD_ARGUMENT);
+    UNIT_EXPECT_INT_EQ(fake.out_count, 0);
+}

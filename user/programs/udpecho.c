@@ -62,15 +62,15 @@ int main(void)
         uint16_t port = 0;
         enum net_status status = udp_receive_from(socket, datagram, sizeof datagram, &ip, &port,
                                                   NET_FOREVER, &length);
-        if (status == NET_OK)
-            status = udp_send_to(socket, ip, port, datagram, length);
-        if (status == NET_E_NO_ROUTE)
-            continue;           /* from beyond the subnet: there is no gateway to answer through */
         if (status != NET_OK) {
-            printf("udpecho: FAILED: %s\n", net_status_name(status));
+            printf("udpecho: FAILED: receive: %s\n", net_status_name(status));
             return 1;
         }
-        if (++answered % UDPECHO_REPORT_EVERY == 0)
+        /* A sender beyond the subnet (there is no gateway) or without a source port (RFC 768:
+         * it wants no answer) gets none; a datagram lost on the way out is counted by the
+         * stack. Neither stops the service. */
+        if (udp_send_to(socket, ip, port, datagram, length) == NET_OK &&
+            ++answered % UDPECHO_REPORT_EVERY == 0)
             udpecho_report(answered);
     }
 }
