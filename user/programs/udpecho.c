@@ -13,8 +13,8 @@
  */
 enum { UDPECHO_PORT = 7, UDPECHO_REPORT_EVERY = 1000 };
 
-static struct net net;
-static uint8_t datagram[NET_UDP_PAYLOAD_MAX];
+static struct net net;                  /* the stack: ARP cache, the socket, counters */
+static uint8_t datagram[NET_UDP_PAYLOAD_MAX];  /* the one being answered */
 
 /* One line per thousand answers, not one per datagram: console output is held like frames. */
 static void udpecho_report(uint32_t answered)
@@ -27,7 +27,7 @@ static void udpecho_report(uint32_t answered)
            counters->frames_in, counters->frames_out, dropped);
 }
 
-/* Starts the stack on the NIC and opens port 7; 0 when it cannot. */
+/* Starts the stack on the NIC and opens port 7; NULL (having said why) when it cannot. */
 static struct udp_socket *udpecho_start(void)
 {
     struct net_link link;
