@@ -48,7 +48,7 @@ UNIT_SOURCES := $(wildcard tests/unit/*.c) $(UNIT_KERNEL_SOURCES) $(STORE_SOURCE
 	$(UNIT_NET_SOURCES) tools/host_shim.c tools/host_blockdev.c tools/host_crc32c.c
 UNIT_OBJECTS := $(patsubst %,$(BUILD)/host/%.o,$(UNIT_SOURCES))
 $(patsubst %,$(BUILD)/host/%.o,$(UNIT_NET_SOURCES) $(wildcard tests/unit/*net*.c) \
-	tests/unit/fake_link.c): \
+	tests/unit/fake_link.c tools/net-tap-echo.c): \
 	HOST_CFLAGS += -Iuser/include
 
 # User programs: each user/programs/<name>.c becomes build/user/<name>.elf, linked at
@@ -76,7 +76,7 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 .PHONY: all user run gdb test bench soak unit-tests clean clean-image deps crashtest fuzz \
 	fuzz-targets
 all: $(BUILD)/kernel.elf $(USER_ELFS) $(USER_WAITING_OBJECTS) $(BUILD)/cairn.iso $(BUILD)/fresh.img $(BUILD)/cairn-img \
-	$(BUILD)/crash-explore $(BUILD)/window-shim.so
+	$(BUILD)/crash-explore $(BUILD)/window-shim.so $(BUILD)/net-tap-echo
 user: $(USER_ELFS) $(USER_WAITING_OBJECTS)
 
 # Installs (as root) or names (otherwise) the Debian packages that are missing.
@@ -192,6 +192,11 @@ $(BUILD)/unit-tests: $(UNIT_OBJECTS)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_OBJECTS)
 
 unit-tests: $(BUILD)/unit-tests
+
+# The network stack on a Linux tap interface, with the sanitizers, for tests/test_net_tap.py.
+$(BUILD)/net-tap-echo: $(BUILD)/host/tools/net-tap-echo.c.o \
+		$(patsubst %,$(BUILD)/host/%.o,$(UNIT_NET_SOURCES))
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^
 
 # Host tools, built from the same store code as the kernel.
 TOOL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -MP -I. -Iinclude
