@@ -112,7 +112,7 @@ UNIT_TEST(net_arp_asks_three_times_then_drops_the_waiting_packet)
     UNIT_EXPECT_INT_EQ(fake.out_count, 3);
 }
 
-UNIT_TEST(net_arp_entry_is_asked_for_again_after_its_lifetime)
+UNIT_TEST(net_arp_entry_is_asked_for_again_after_its_lifetime_while_still_used)
 {
     struct udp_socket *socket = start_guest_on_port_7(&fake, &net);
     UNIT_ASSERT(socket != NULL);
@@ -120,8 +120,34 @@ UNIT_TEST(net_arp_entry_is_asked_for_again_after_its_lifetime)
     UNIT_EXPECT_INT_EQ(net.counters.arp_requests_out, 0);
     fake.now_ns += 61000000000ull;                      /* past the 60 s lifetime */
     udp_send_to(socket, HOST_IP, 40000, "later", 5);
+    uint32_t length = 0;
+    const uint8_t *later = fake_link_sent(&fake, 1, &length);
+    UNIT_ASSERT(later != NULL);
+    UNIT_EXPECT(memcmp(later, host_mac, NET_MAC_BYTES) == 0);       /* not held: the old MAC */
     UNIT_EXPECT_INT_EQ(net.counters.arp_requests_out, 1);
-    UNIT_EXPECT_INT_EQ(fake.out_count, 2);              /* the first datagram, the request */
+    UNIT_EXPECT_INT_EQ(fake.out_count, 3);              /* both datagrams and the request */
+    /* The host answers (its request for us, as Linux sends one): resolved again. */
+    uint8_t request[NET_FRAME_MAX];
+    feed_exact(&net, request, hex_to_bytes(linux_arp_request, request, sizeof request));
+    fake.now_ns += 10000000000ull;
+    UNIT_EXPECT_INT_EQ(net_timers(&net, fake.now_ns), NET_FOREVER);
+    UNIT_EXPECT_INT_EQ(net.counters.arp_requests_out, 1);
+}
+
+UNIT_TEST(net_arp_entry_that_stops_answering_is_forgotten)
+{
+    struct udp_socket *socket = start_guest_on_port_7(&fake, &net);
+    UNIT_ASSERT(socket != NULL);
+    fake.now_ns += 61000000000ull;
+    udp_send_to(socket, HOST_IP, 40000, "later", 5);
+    UNIT_EXPECT_INT_EQ(net_poll(&net, fake.now_ns + 5000000000ull), NET_TIMED_OUT);
+    UNIT_EXPECT_INT_EQ(net.counters.arp_requests_out, 3);
+    UNIT_EXPECT_INT_EQ(net.counters.drops[NET_DROP_ARP_UNRESOLVED], 0);     /* none waited */
+    /* Forgotten: the next datagram waits for an answer to a new request. */
+    uint32_t sent = fake.out_count;
+    udp_send_to(socket, HOST_IP, 40000, "again", 5);
+    UNIT_EXPECT_INT_EQ(fake.out_count, sent + 1);
+    UNIT_EXPECT_INT_EQ(net.counters.arp_requests_out, 4);
 }
 
 UNIT_TEST(net_arp_cache_full_evicts_the_oldest_entry)

@@ -9,13 +9,16 @@
  *   8  sender MAC   14  sender IP   18  target MAC   24  target IP
  *
  * An entry is FREE, ASKED (a request went out; at most one frame waits for
- * the answer, a newer one replacing it) or RESOLVED. An ASKED entry asks
- * again every NET_ARP_RETRY_NS and gives up after NET_ARP_TRIES requests; a
- * RESOLVED one is trusted for NET_ARP_LIFETIME_NS, then asked for again, so
- * a neighbour that came back with another MAC (a host rebooted, or this
- * machine resumed on another network) is found again within a minute. Its
- * times are on the monotonic clock, which the checkpoint keeps, so a resumed
- * cache ages on as if the machine had not stopped.
+ * the answer, a newer one replacing it), RESOLVED, or REFRESHING. A
+ * RESOLVED entry is trusted for NET_ARP_LIFETIME_NS; the first packet to it
+ * after that makes it REFRESHING: it is asked for again while packets still
+ * go to the MAC it had, so a neighbour that kept its MAC loses nothing, and
+ * one that came back with another (a host rebooted, or this machine resumed
+ * on another network) is found again within a minute. ASKED and REFRESHING
+ * entries ask again every NET_ARP_RETRY_NS and are forgotten after
+ * NET_ARP_TRIES unanswered requests. The times are on the monotonic clock,
+ * which the checkpoint keeps, so a resumed cache ages on as if the machine
+ * had not stopped.
  */
 enum {
     ARP_PACKET = 28,
@@ -59,11 +62,12 @@ static struct net_arp_entry *net_arp_take_entry(struct net *net, uint32_t ip)
     return oldest;
 }
 
-/* Writes an ARP packet after an Ethernet header into net->send_frame and sends it. */
+/* Builds and sends an ARP packet in a buffer of its own: net->send_frame may hold a frame
+ * still to be sent. */
 static void net_arp_send_packet(struct net *net, uint32_t operation, const uint8_t *target_mac,
                                 uint32_t target_ip, const uint8_t *ether_destination)
 {
-    uint8_t *frame = net->send_frame, *arp = frame + NET_ETHER_HEADER;
+    uint8_t frame[NET_ETHER_HEADER + ARP_PACKET], *arp = frame + NET_ETHER_HEADER;
     memcpy(frame, ether_destination, NET_MAC_BYTES);
     memcpy(frame + 6, net->link.mac, NET_MAC_BYTES);
     net_put16(frame + 12, NET_ETHER_TYPE_ARP);
@@ -80,13 +84,12 @@ static void net_arp_send_packet(struct net *net, uint32_t operation, const uint8
         net->counters.arp_requests_out++;
     else
         net->counters.arp_replies_out++;
-    net_link_send(net, frame, NET_ETHER_HEADER + ARP_PACKET);
+    net_link_send(net, frame, sizeof frame);
 }
 
 static void net_arp_request(struct net *net, struct net_arp_entry *entry, uint64_t now_ns)
 {
     static const uint8_t unknown_mac[NET_MAC_BYTES];
-    entry->state = NET_ARP_ASKED;
     entry->tries++;
     entry->since_ns = now_ns;
     net_arp_send_packet(net, ARP_OPERATION_REQUEST, unknown_mac, entry->ip, net_broadcast_mac);
@@ -143,6 +146,20 @@ uint32_t net_arp_input(struct net *net, const uint8_t *arp, uint32_t length)
     return NET_ACCEPTED;
 }
 
+/* Sends net->send_frame to a neighbour whose MAC is known, asking for it again once it is old. */
+static enum net_status net_arp_send_known(struct net *net, struct net_arp_entry *entry,
+                                          uint32_t length, uint64_t now_ns)
+{
+    memcpy(net->send_frame, entry->mac, NET_MAC_BYTES);
+    enum net_status status = net_link_send(net, net->send_frame, length);
+    if (entry->state == NET_ARP_RESOLVED && now_ns - entry->since_ns >= NET_ARP_LIFETIME_NS) {
+        entry->state = NET_ARP_REFRESHING;
+        entry->tries = 0;
+        net_arp_request(net, entry, now_ns);
+    }
+    return status;
+}
+
 enum net_status net_arp_send(struct net *net, uint32_t ip, uint32_t length)
 {
     uint8_t *frame = net->send_frame;
@@ -152,20 +169,18 @@ enum net_status net_arp_send(struct net *net, uint32_t ip, uint32_t length)
     }
     uint64_t now = net_now(net);
     struct net_arp_entry *entry = net_arp_find(net, ip);
-    if (entry && entry->state == NET_ARP_RESOLVED && now - entry->since_ns < NET_ARP_LIFETIME_NS) {
-        memcpy(frame, entry->mac, NET_MAC_BYTES);
-        return net_link_send(net, frame, length);
-    }
-    if (!entry)
+    if (entry && entry->state != NET_ARP_ASKED)
+        return net_arp_send_known(net, entry, length, now);
+    if (!entry) {
         entry = net_arp_take_entry(net, ip);
+        entry->state = NET_ARP_ASKED;
+        entry->tries = 0;
+        net_arp_request(net, entry, now);
+    }
     if (entry->pending_length)
         net->counters.drops[NET_DROP_ARP_REPLACED]++;
     memcpy(entry->pending, frame, length);
     entry->pending_length = length;
-    if (entry->state != NET_ARP_ASKED) {        /* new, or expired: ask from the first try */
-        entry->tries = 0;
-        net_arp_request(net, entry, now);
-    }
     return NET_OK;
 }
 
@@ -175,7 +190,7 @@ uint64_t net_arp_timers(struct net *net, uint64_t now_ns)
     uint64_t next = NET_FOREVER;
     for (uint32_t i = 0; i < NET_ARP_ENTRIES; i++) {
         struct net_arp_entry *entry = &net->arp[i];
-        if (entry->state != NET_ARP_ASKED)
+        if (entry->state != NET_ARP_ASKED && entry->state != NET_ARP_REFRESHING)
             continue;
         if (now_ns - entry->since_ns >= NET_ARP_RETRY_NS) {
             if (entry->tries >= NET_ARP_TRIES) {

@@ -111,12 +111,13 @@ struct net_link {
     uint8_t prefix;                 /* subnet prefix length, 1..30 */
 };
 
-/* A neighbour: resolved, or asked for with at most one packet waiting for the answer. */
-enum net_arp_state { NET_ARP_FREE, NET_ARP_ASKED, NET_ARP_RESOLVED };
+/* A neighbour: asked for (at most one packet waiting for the answer), resolved, or resolved
+ * long ago and asked for again while its MAC is still used (net_arp.c). */
+enum net_arp_state { NET_ARP_FREE, NET_ARP_ASKED, NET_ARP_RESOLVED, NET_ARP_REFRESHING };
 
 struct net_arp_entry {
     uint8_t state;                  /* enum net_arp_state */
-    uint8_t tries;                  /* requests sent while NET_ARP_ASKED */
+    uint8_t tries;                  /* requests sent while ASKED or REFRESHING */
     uint8_t mac[NET_MAC_BYTES];
     uint32_t ip;
     uint64_t since_ns;              /* resolved at, or last asked at */
