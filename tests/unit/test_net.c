@@ -368,9 +368,14 @@ UNIT_TEST(net_arp_updates_a_known_neighbour_and_never_learns_a_probe)
     uint32_t replies = net.counters.arp_replies_out;
     feed_exact(&net, frame, length);
     UNIT_EXPECT_INT_EQ(net.counters.arp_replies_out, replies + 1);
+    /* Nor is a sender claiming our own address. */
+    length = hex_to_bytes(linux_arp_request, frame, sizeof frame);
+    memcpy(frame + 28, (const uint8_t[]){ 10, 0, 2, 15 }, 4);
+    feed_exact(&net, frame, length);
     int learnt = 0;
     for (uint32_t i = 0; i < NET_ARP_ENTRIES; i++)
-        learnt |= net.arp[i].state != NET_ARP_FREE && net.arp[i].ip == 0;
+        learnt |= net.arp[i].state != NET_ARP_FREE && (net.arp[i].ip == 0 ||
+                                                       net.arp[i].ip == GUEST_IP);
     UNIT_EXPECT(!learnt);
 }
 

@@ -131,9 +131,10 @@ uint32_t net_arp_input(struct net *net, const uint8_t *arp, uint32_t length)
         net->counters.arp_requests_in++;
     else
         net->counters.arp_replies_in++;
-    /* Address 0 is a probe (RFC 5227) and a broadcast sender is bogus: neither is a neighbour. */
-    int usable_sender = sender_ip != 0 && !net_ip_is_broadcast(net, sender_ip) &&
-                        !(sender_mac[0] & 1);
+    /* Address 0 is a probe (RFC 5227); a broadcast sender is bogus, and one claiming our own
+     * address is another host in conflict with us: none of them is a neighbour to learn. */
+    int usable_sender = sender_ip != 0 && sender_ip != net->link.ip &&
+                        !net_ip_is_broadcast(net, sender_ip) && !(sender_mac[0] & 1);
     struct net_arp_entry *entry = usable_sender ? net_arp_find(net, sender_ip) : NULL;
     if (entry)
         net_arp_resolve(net, entry, sender_mac);
