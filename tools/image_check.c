@@ -31,7 +31,8 @@ static struct cairn_object_record check_record;
 
 const char *image_type_name(uint32_t type)
 {
-    static const char *const names[] = { "free", "process", "endpoint", "page", "space", "bank" };
+    static const char *const names[] = { "free", "process", "endpoint", "page", "space", "bank",
+                                         "nic" };
     _Static_assert(sizeof(names) / sizeof(names[0]) == CAIRN_TYPE_COUNT, "a name for every type");
     return type < CAIRN_TYPE_COUNT ? names[type] : "unknown";
 }
