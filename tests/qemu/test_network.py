@@ -161,3 +161,23 @@ def test_held_frames_with_a_bad_checksum_are_dropped_not_sent(netns, boot, tmp_p
 def subprocess_output(command):
     import subprocess
     return subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
+
+
+def test_a_program_the_shell_loads_gets_the_nic_and_stats_count_frames(netns, boot):
+    """PROGRAM_LOAD copies the loader's slot 3 (the NIC) into the new program: the shell (a
+    run= program, given the NIC by the kernel) starts outlat net, which echoes; the shell's
+    stats then count the frame in and out, none held."""
+    guest = boot(cmdline="run=shell", netns=netns)
+    guest.expect(r"Cairn shell: type help", timeout=20)
+    guest.send("run outlat net &\n")
+    guest.expect(r"outlat: net %s present 1, a receive for 50 ms says E_TIMED_OUT$" % GUEST_MAC)
+    guest.expect(r"outlat: echoing frames$")
+    sock = netns.raw_socket()
+    host_mac = netns.host_mac()
+    sent = frame_to_guest(host_mac, 3)
+    sock.send(sent)
+    check_echo(echo_from(sock, ECHO_SECONDS), sent, host_mac)
+    guest.send("stats\n")
+    match = guest.expect(r"net: frames in (\d+), out (\d+), held (\d+), dropped (\d+)$")
+    frames_in, frames_out, held, dropped = (int(group) for group in match.groups())
+    assert frames_in >= 1 and frames_out >= 1 and held == 0 and dropped == 0, match.group(0)
