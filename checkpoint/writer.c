@@ -190,7 +190,7 @@ static void writer_mark_chain_block(uint32_t block, void *data)
 /*
  * Marks with bit the segments of the blocks the store's current root names
  * besides its map: the root itself, the map root, held console output and
- * the run list's chain (read again here: it is not in the map).
+ * network frames, and the run list's chain (read again here: it is not in the map).
  */
 static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
 {
@@ -200,6 +200,8 @@ static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
     writer_mark(writer, root->map_root.block, bit, WRITER_MARK_ONLY);
     for (uint32_t i = 0; i < CAIRN_DISK_CONSOLE_BLOCKS; i++)
         writer_mark(writer, root->console.blocks[i].block, bit, WRITER_MARK_ONLY);
+    for (uint32_t i = 0; i < CAIRN_DISK_FRAME_BLOCKS; i++)
+        writer_mark(writer, root->frames.blocks[i].block, bit, WRITER_MARK_ONLY);
     struct writer_mark_request request = { writer, bit };
     struct store_run_list_visitor visitor = { NULL, writer_mark_chain_block, &request };
     int status = store_visit_run_list(store, root, &visitor);

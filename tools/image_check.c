@@ -109,8 +109,9 @@ static int check_reserve(struct image_check *check, uint32_t oid_limit)
 static const char *reference_name(uint8_t kind)
 {
     static const char *const names[] = { "nothing", "the root record", "the object map", "OID",
-                                         "held console output block", "run-list block" };
-    return names[kind < 6 ? kind : 0];
+                                         "held console output block", "run-list block",
+                                         "held network frames block" };
+    return names[kind < sizeof(names) / sizeof(names[0]) ? kind : 0];
 }
 
 /* Notes that the checkpoint refers to block; two references to one block are a problem (0). */
@@ -477,6 +478,26 @@ static void check_console(struct image_check *check, const struct cairn_root_rec
     }
 }
 
+/* The network frames the checkpoint holds: the field's bounds, its blocks and their CRC32C.
+ * Frames that fail are dropped at a boot, never used: a problem of the image all the same. */
+static void check_frames(struct image_check *check, const struct cairn_root_record *root)
+{
+    static uint8_t block[CAIRN_DISK_BLOCK_SIZE];
+    if (!format_check_held_frames(root, &check->store->super)) {
+        check_problem(check, "root record at block %u holds network frames beyond %u blocks, "
+                      "outside the log, or with a count that does not fit", root->header.block,
+                      CAIRN_DISK_FRAME_BLOCKS);
+        return;
+    }
+    uint32_t used = (root->frames.length + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    for (uint32_t i = 0; i < used; i++) {
+        if (!check_reference(check, root->frames.blocks[i].block, REFERENCE_FRAMES, i))
+            continue;
+        if (store_read_frames(check->store, root, i, block) != STORE_OK)
+            check_problem(check, "%s", check->store->error);
+    }
+}
+
 /* The writer appends up to the root record: the rest of the root's segment is unwritten. */
 static void check_log_head(struct image_check *check)
 {
@@ -562,6 +583,7 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
             check_object(check, oid);
     check_accounting(check, limit);
     check_console(check, root);
+    check_frames(check, root);
     check_root_references(check);       /* before the log head: the run list's blocks count */
     check_log_head(check);
     check_reachability(check);

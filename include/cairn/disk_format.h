@@ -4,6 +4,7 @@
  *   block 0        superblock A      \  the newer valid one names the newest
  *   block 1        superblock B      /  root record; they alternate
  *   blocks 2, 3    release records: how much program output has reached the console
+ *                  and how many held network frames have gone to the card
  *   blocks 4..15   reserved (zero)
  *   blocks 16..    the log: segments of segment_blocks blocks, written in order
  *
@@ -13,7 +14,8 @@
  *                      +--> processes to resume (OIDs): 640 here, the rest in a
  *                      |    chain of run-list blocks in the log, newest block first
  *                      +--> held console output (raw blocks in the log)
- *                      +--> banks being reclaimed (OIDs)
+ *                      +--> held network frames (raw blocks in the log)
+ *                      +--> banks being reclaimed (OIDs), the NIC object (OID)
  *
  * All fields are little-endian and fixed-width. Every metadata block starts
  * with struct cairn_block_header (magic, type, CRC32C of the block, epoch,
