@@ -150,6 +150,27 @@ static int format_root_console_sound(const struct cairn_root_record *root, uint6
     return 1;
 }
 
+int format_check_held_frames(const struct cairn_root_record *root,
+                             const struct cairn_superblock *super)
+{
+    const struct cairn_disk_frames *frames = &root->frames;
+    uint64_t log_end = (uint64_t)super->log_start +
+                       (uint64_t)super->segment_blocks * super->segment_count;
+    if (frames->length > CAIRN_DISK_FRAME_BLOCKS * CAIRN_DISK_BLOCK_SIZE ||
+        frames->position > UINT64_MAX - frames->length ||
+        (uint64_t)frames->count * (2 + CAIRN_NIC_FRAME_MIN) > frames->length ||
+        (frames->count == 0) != (frames->length == 0))
+        return 0;
+    uint32_t used = (frames->length + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    for (uint32_t i = 0; i < CAIRN_DISK_FRAME_BLOCKS; i++) {
+        uint32_t block = frames->blocks[i].block;
+        if (i < used ? block < super->log_start || block >= log_end
+                     : block != 0 || frames->blocks[i].crc32c != 0)
+            return 0;
+    }
+    return 1;
+}
+
 /* The banks being reclaimed: at most CAIRN_DISK_DYING_BANKS, each an OID of the map, once. */
 static int format_root_dying_sound(const struct cairn_root_record *root)
 {

@@ -32,6 +32,11 @@ int format_check_root(const struct cairn_root_record *root, const struct cairn_s
 /* OIDs a map of depth levels of interior nodes can describe: 169 x 508^depth. */
 uint64_t format_map_capacity(uint32_t depth);
 
+/* Are the network frames a root record holds within bounds (length, count, blocks in the log)?
+ * Not part of format_check_root_fields: frames that fail are dropped (packet loss), and the
+ * checkpoint is used all the same. The frames' own lengths are checked as they are read. */
+int format_check_held_frames(const struct cairn_root_record *root,
+                             const struct cairn_superblock *super);
 /* The same checks of the fields alone, for a root record found in the log (not named by super). */
 int format_check_root_fields(const struct cairn_root_record *root,
                              const struct cairn_superblock *super, char *why, size_t why_size);

@@ -372,16 +372,16 @@ int store_read_record(struct store *store, uint64_t oid, const struct cairn_map_
     return STORE_OK;
 }
 
-int store_read_console(struct store *store, const struct cairn_root_record *root, uint32_t index,
-                       void *buffer)
+/* A raw block of held output (what: which channel's, for the message), with its CRC32C. */
+static int store_read_held(struct store *store, struct cairn_block_pointer pointer, void *buffer,
+                           const char *what)
 {
-    struct cairn_block_pointer pointer = root->console.blocks[index];
     int status = store_read_block(store, pointer.block, buffer);
     if (status != STORE_OK)
         return status;
     if (crc32c(buffer, CAIRN_DISK_BLOCK_SIZE) != pointer.crc32c) {
-        format_print(store->error, sizeof(store->error),
-                     "held console output at block %u: bad checksum", pointer.block);
+        format_print(store->error, sizeof(store->error), "%s at block %u: bad checksum", what,
+                     pointer.block);
         return STORE_CORRUPT;
     }
     return STORE_OK;
@@ -424,7 +424,20 @@ int store_find_program(struct store *store, const struct cairn_root_record *root
     return STORE_NOT_FOUND;
 }
 
-int store_read_released(struct store *store, uint64_t *released, uint32_t *newest)
+int store_read_console(struct store *store, const struct cairn_root_record *root, uint32_t index,
+                       void *buffer)
+{
+    return store_read_held(store, root->console.blocks[index], buffer, "held console output");
+}
+
+int store_read_frames(struct store *store, const struct cairn_root_record *root, uint32_t index,
+                      void *buffer)
+{
+    return store_read_held(store, root->frames.blocks[index], buffer, "held network frames");
+}
+
+int store_read_release_record(struct store *store, struct cairn_release_record *newest_record,
+                              uint32_t *newest)
 {
     static const uint32_t copies[2] = { CAIRN_DISK_RELEASE_A, CAIRN_DISK_RELEASE_B };
     const struct cairn_release_record *record = (const void *)store->scratch;
@@ -436,8 +449,11 @@ int store_read_released(struct store *store, uint64_t *released, uint32_t *newes
             return status;
         if (!format_check_block(record, CAIRN_BLOCK_RELEASE, copies[i], why, sizeof(why)))
             continue;
-        if (!found || record->released > *released) {
-            *released = record->released;
+        /* Both positions only grow: the newer record has the larger pair. */
+        if (!found || record->released > newest_record->released ||
+            (record->released == newest_record->released &&
+             record->frames_released > newest_record->frames_released)) {
+            *newest_record = *record;
             *newest = copies[i];
         }
         found = 1;
@@ -446,4 +462,13 @@ int store_read_released(struct store *store, uint64_t *released, uint32_t *newes
         return STORE_OK;
     format_print(store->error, sizeof(store->error), "no valid release record (%s)", why);
     return STORE_NOT_FOUND;
+}
+
+int store_read_released(struct store *store, uint64_t *released, uint32_t *newest)
+{
+    static struct cairn_release_record record;
+    int status = store_read_release_record(store, &record, newest);
+    if (status == STORE_OK)
+        *released = record.released;
+    return status;
 }

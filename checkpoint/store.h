@@ -64,6 +64,10 @@ int store_read_record(struct store *store, uint64_t oid, const struct cairn_map_
  * The root's fields were checked when it was read (format_check_root_fields). */
 int store_read_console(struct store *store, const struct cairn_root_record *root, uint32_t index,
                        void *buffer);
+/* Reads block index of the network frames root holds into buffer (4096 bytes): a block of the
+ * log (format_check_held_frames said the field is sound), with its CRC32C. */
+int store_read_frames(struct store *store, const struct cairn_root_record *root, uint32_t index,
+                      void *buffer);
 
 /* What store_visit_run_list calls: oid for every OID of the run list, block for the number of
  * each block of its chain, both with data (either may be NULL). */
@@ -99,6 +103,9 @@ int store_find_program(struct store *store, const struct cairn_root_record *root
 /* The newest valid release record (blocks 2 and 3): *released, the stream position output before
  * which reached the console, and the block it is in; STORE_NOT_FOUND when neither copy is valid. */
 int store_read_released(struct store *store, uint64_t *released, uint32_t *newest);
+/* The same, with the whole record (the frames' position too) copied into *record. */
+int store_read_release_record(struct store *store, struct cairn_release_record *record,
+                              uint32_t *newest);
 
 /*
  * For tools that look at checkpoints other than the newest. store_find_geometry

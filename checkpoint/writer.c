@@ -205,8 +205,8 @@ static void writer_mark_program_blocks(struct writer *writer, const struct cairn
 /*
  * Marks with bit the segments of the blocks the store's current root names
  * besides its map: the root itself, the map root, the program table, held
- * console output and the run list's chain (read again here: it is not in the
- * map).
+ * console output and network frames, and the run list's chain (read again
+ * here: it is not in the map).
  */
 static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
 {
@@ -217,6 +217,8 @@ static int writer_mark_root_blocks(struct writer *writer, uint8_t bit)
     writer_mark(writer, root->map_root.block, bit, WRITER_MARK_ONLY);
     for (uint32_t i = 0; i < CAIRN_DISK_CONSOLE_BLOCKS; i++)
         writer_mark(writer, root->console.blocks[i].block, bit, WRITER_MARK_ONLY);
+    for (uint32_t i = 0; i < CAIRN_DISK_FRAME_BLOCKS; i++)
+        writer_mark(writer, root->frames.blocks[i].block, bit, WRITER_MARK_ONLY);
     struct writer_mark_request request = { writer, bit };
     struct store_run_list_visitor visitor = { NULL, writer_mark_chain_block, &request };
     int status = store_visit_run_list(store, root, &visitor);

@@ -12,11 +12,13 @@
  *   CKPT_WRITE_PAGES     frozen pages: from the copy a write made, else from their frame
  *   CKPT_RELOCATE        what the cleaner moves out of its victim segments, disk to disk
  *   CKPT_WRITE_CONSOLE   program output held at the snapshot (the root record points at it)
+ *   CKPT_WRITE_FRAMES    network frames held at the snapshot (the same)
  *   CKPT_COMMIT          checkpoint/writer.c's steps: map, flush, root, flush, superblock,
  *                        each step announcing how far it got ("durable", "committed")
- *   --> durable: the output it holds may go (kernel/output_commit.c), in bounded batches,
- *       the first at once and the rest between time slices, each batch recorded in a
- *       release record (blocks 2 and 3) as soon as it is at the serial port
+ *   --> durable: the output and frames it holds may go (kernel/output_commit.c), in
+ *       bounded batches, the first at once and the rest between time slices, each batch
+ *       recorded in a release record (blocks 2 and 3) as soon as it is at the serial
+ *       port or the card
  *   --> CKPT_IDLE: answer the SYNC callers, record the frees made meanwhile, and give
  *       the pages written (or moved by the cleaner) their new blocks: only now are they
  *       clean and evictable, since until the commit the new block may not be on the disk
@@ -62,6 +64,7 @@
 #include <kernel/heap.h>
 #include <kernel/klog.h>
 #include <kernel/memory.h>
+#include <kernel/nic.h>
 #include <kernel/objstore.h>
 #include <kernel/output_commit.h>
 #include <kernel/panic.h>
@@ -169,7 +172,8 @@ static void ckpt_note_relocation(uint64_t oid, void *data)
 }
 
 /* The cleaner picks its victims while the log still has room for what this checkpoint
- * writes: every Process with the run list's chain, every changed object, the held output. */
+ * writes: every Process with the run list's chain, every changed object, the held output
+ * (held: its bytes, counting the most the held frames can take). */
 static void ckpt_choose_victims(uint32_t held)
 {
     ckpt.relocation_count = ckpt.relocation_next = 0;
@@ -198,8 +202,8 @@ static int ckpt_stage_all(int frozen)
     return status;
 }
 
-/* The rest of the root record: clocks, the held output (pinned until it is written), the
- * reclaims under way, the console's foreground. */
+/* The rest of the root record: clocks, the held output and frames (pinned until they are
+ * written), the reclaims under way, the console's foreground, the NIC object. */
 static void ckpt_fill_root(uint32_t held)
 {
     ckpt.root.flags &= ~CAIRN_ROOT_FRESH;
@@ -208,22 +212,24 @@ static void ckpt_fill_root(uint32_t held)
     ckpt.root.console = (struct cairn_disk_console){ .position = console_held_position(),
                                                      .length = held };
     console_held_pin();     /* released meanwhile, but kept for CKPT_WRITE_CONSOLE */
+    output_commit_frames_snapshot(&ckpt.root.frames);
     reclaim_save(&ckpt.root);
     foreground_to_disk(&ckpt.root.foreground);
+    nic_to_disk(&ckpt.root.nic);
 }
 
 void ckpt_phase_snapshot(void)
 {
     uint64_t started = platform_cycles();
     uint32_t held = console_held_length();
-    ckpt_choose_victims(held);
+    ckpt_choose_victims(held + CAIRN_DISK_FRAME_BLOCKS * CAIRN_DISK_BLOCK_SIZE);   /* frames: at most */
     writer_begin(&ckpt.writer);
     int frozen = ckpt.open_list;
     ckpt.open_list ^= 1;
     int status = ckpt_stage_all(frozen);
     space_protect_all_hardware();   /* the next write to any page faults, and is seen */
     ckpt_fill_root(held);
-    ckpt.console_next = 0;
+    ckpt.console_next = ckpt.frames_next = 0;
     ckpt.phase = CKPT_WRITE_STAGED;
     ckpt.snapshot_cycles = platform_cycles();
     uint64_t pause = ckpt.snapshot_cycles - started;
@@ -267,6 +273,20 @@ static int ckpt_phase_relocate(void)
     return ckpt_relocate(ckpt.relocations[ckpt.relocation_next++]);
 }
 
+/* Block index of a channel's held stream (total bytes from position) to the log, through
+ * copy, which takes them from where the channel holds them. */
+static int ckpt_put_held_block(uint64_t position, uint32_t total, uint32_t index,
+                               struct cairn_block_pointer *pointer,
+                               void (*copy)(uint64_t position, void *buffer, uint32_t length))
+{
+    uint32_t offset = index * CAIRN_DISK_BLOCK_SIZE;
+    uint32_t length = total - offset < CAIRN_DISK_BLOCK_SIZE ? total - offset
+                                                             : CAIRN_DISK_BLOCK_SIZE;
+    memset(ckpt.console_block, 0, sizeof(ckpt.console_block));
+    copy(position + offset, ckpt.console_block, length);
+    return writer_put_block(&ckpt.writer, ckpt.console_block, pointer);
+}
+
 /*
  * The output held at the snapshot, a block a step. It is still in the
  * console's ring: the output of earlier checkpoints may have gone to the port
@@ -275,20 +295,29 @@ static int ckpt_phase_relocate(void)
 static int ckpt_phase_write_console(void)
 {
     struct cairn_disk_console *console = &ckpt.root.console;
-    uint32_t offset = ckpt.console_next * CAIRN_DISK_BLOCK_SIZE;
-    if (offset >= console->length) {
+    if (ckpt.console_next * CAIRN_DISK_BLOCK_SIZE >= console->length) {
         console_held_unpin();
+        ckpt.phase = CKPT_WRITE_FRAMES;
+        return STORE_OK;
+    }
+    uint32_t index = ckpt.console_next++;
+    return ckpt_put_held_block(console->position, console->length, index,
+                               &console->blocks[index], console_held_copy);
+}
+
+/* The frames held at the snapshot, the same way, from the hold (pinned like the console). */
+static int ckpt_phase_write_frames(void)
+{
+    struct cairn_disk_frames *frames = &ckpt.root.frames;
+    if (ckpt.frames_next * CAIRN_DISK_BLOCK_SIZE >= frames->length) {
+        output_commit_frames_unpin();
         ckpt.phase = CKPT_COMMIT;
         writer_commit_begin(&ckpt.writer);
         return STORE_OK;
     }
-    uint32_t length = console->length - offset;
-    if (length > CAIRN_DISK_BLOCK_SIZE)
-        length = CAIRN_DISK_BLOCK_SIZE;
-    memset(ckpt.console_block, 0, sizeof(ckpt.console_block));
-    console_held_copy(console->position + offset, ckpt.console_block, length);
-    return writer_put_block(&ckpt.writer, ckpt.console_block,
-                            &console->blocks[ckpt.console_next++]);
+    uint32_t index = ckpt.frames_next++;
+    return ckpt_put_held_block(frames->position, frames->length, index, &frames->blocks[index],
+                               output_commit_frames_copy);
 }
 
 /* --- the commit, and after it ------------------------------------------------------------- */
@@ -314,7 +343,8 @@ static int ckpt_phase_commit(void)
     enum writer_progress progress;
     int status = writer_commit_step(&ckpt.writer, &ckpt.root, &progress);
     if (progress == WRITER_DURABLE)
-        output_commit_release(ckpt.writer.epoch, ckpt.root.console.length != 0);
+        output_commit_release(ckpt.writer.epoch, ckpt.root.console.length != 0,
+                              ckpt.root.frames.count != 0);
     if (progress == WRITER_COMMITTED)
         ckpt_finish();
     return status;
@@ -369,6 +399,7 @@ int ckpt_step(void)
     case CKPT_WRITE_PAGES: return ckpt_phase_write_pages();
     case CKPT_RELOCATE: return ckpt_phase_relocate();
     case CKPT_WRITE_CONSOLE: return ckpt_phase_write_console();
+    case CKPT_WRITE_FRAMES: return ckpt_phase_write_frames();
     case CKPT_COMMIT: return ckpt_phase_commit();
     case CKPT_IDLE: break;
     }
@@ -386,6 +417,7 @@ void ckpt_fail(const char *when)
     ckpt_objects_not_committed();
     ckpt.phase = CKPT_IDLE;
     console_held_unpin();
+    output_commit_frames_unpin();
     sched_finish_syncs(CAIRN_E_NOT_DURABLE, ~0ull);
     output_commit_stop();
 }
@@ -588,7 +620,7 @@ static int ckpt_due(void)
         uint64_t now = time_monotonic_nanoseconds();
         if (config.ckpt_interval && now >= ckpt.next_ns)
             return 1;
-        if (console_held_waiting(&held_since) &&
+        if (output_commit_held_waiting(&held_since) &&
             now >= held_since + (uint64_t)config.ckpt_output_delay * 1000000)
             return 1;
     }

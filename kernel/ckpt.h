@@ -19,6 +19,7 @@ enum ckpt_phase {
     CKPT_WRITE_PAGES,           /* the frozen pages */
     CKPT_RELOCATE,              /* the cleaner's victims, copied block to block */
     CKPT_WRITE_CONSOLE,         /* the program output held at the snapshot */
+    CKPT_WRITE_FRAMES,          /* the network frames held at the snapshot */
     CKPT_COMMIT,                /* the steps of the writer's commit (checkpoint/writer.h) */
 };
 

@@ -73,6 +73,7 @@ struct checkpoint {
     int frees_lost;                     /* pending_frees overflowed: walk the table next time */
     uint32_t relocations[CKPT_RELOCATIONS], relocation_count, relocation_next;
     uint32_t console_next;              /* the next held-output block to write */
+    uint32_t frames_next;               /* the next held-frames block to write */
 };
 
 extern struct checkpoint ckpt;

@@ -9,7 +9,7 @@ const struct option config_options[] = {
     { "help", OPTION_BOOL, "off", 0, 0, "print this table at boot", &config.help },
     { "loglevel", OPTION_INT, "2", 0, 3, "kernel log detail: 0 errors, 1 warnings, 2 info, 3 debug",
       &config.loglevel },
-    { "debug", OPTION_STRING, "", 0, 0, "debug switches, comma-separated: timer,memory,trap",
+    { "debug", OPTION_STRING, "", 0, 0, "debug switches, comma-separated: timer,memory,trap,net",
       config.debug },
     { "tick_hz", OPTION_INT, "100", 10, 10000, "timer interrupts per second", &config.tick_hz },
     { "ktest", OPTION_STRING, "", 0, 0,
@@ -45,8 +45,12 @@ const struct option config_options[] = {
     { "cut", OPTION_STRING, "", 0, 0,
       "stop the machine as a power cut would, for tests: WHERE:N at the Nth checkpoint of this "
       "boot that holds output; WHERE is durable (committed, none of its output shown), line (its "
-      "first line at the serial port, not yet recorded) or recorded (that line recorded)",
+      "first line at the serial port, not yet recorded), recorded (that line recorded) or frames (N "
+      "counts the checkpoints holding network frames: committed, none of its frames sent)",
       config.cut },
+    { "net.ip", OPTION_STRING, "10.0.2.15/24", 0, 0,
+      "the guest's IPv4 address and prefix length, ADDR/PREFIX, which NIC_INFO gives the "
+      "network programs", config.net_ip },
     { "diskbench", OPTION_INT, "0", 0, 4096,
       "measure the disk's sequential bandwidth over its first N MiB (overwriting them), "
       "then exit; 0: off", &config.diskbench },
@@ -65,6 +69,7 @@ static void config_apply_debug_switches(void)
 {
     static const struct { const char *name; unsigned long flag; } switches[] = {
         { "timer", DEBUG_timer }, { "memory", DEBUG_memory }, { "trap", DEBUG_trap },
+        { "net", DEBUG_net },
     };
     const char *p = config.debug;
     while (*p) {

@@ -23,6 +23,7 @@ struct kernel_config {
     long ckpt_output_delay;             /* ms held output may wait before it starts a checkpoint */
     char boot[OPTION_STRING_SIZE];      /* where the system comes from: "disk" or "modules" */
     char cut[OPTION_STRING_SIZE];       /* "WHERE:N": stop as a power cut would, for tests */
+    char net_ip[OPTION_STRING_SIZE];    /* "ADDR/PREFIX": the guest's IPv4 address */
 };
 
 extern struct kernel_config config;

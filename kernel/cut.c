@@ -11,13 +11,14 @@
 #include <kernel/string.h>
 
 /* The names of enum cut_point from CUT_DURABLE on, as the option spells them. */
-static const char *const cut_names[] = { "durable", "line", "recorded" };
+static const char *const cut_names[] = { "durable", "line", "recorded", "frames" };
 enum { CUT_NAMES = sizeof(cut_names) / sizeof(cut_names[0]) };
 
 static struct {
     enum cut_point where;           /* CUT_NONE: no cut this boot */
     uint32_t at;                    /* N: the checkpoint holding output whose release is cut */
-    uint32_t seen;                  /* checkpoints holding output that became durable this boot */
+    uint32_t seen;                  /* checkpoints holding output (frames, for CUT_FRAMES) that
+                                       became durable this boot */
     int armed;                      /* the release under way is the Nth's, its first batch */
 } cut;
 
@@ -36,7 +37,7 @@ void cut_parse_option(void)
         n = n * 10 + (uint32_t)(*digit++ - '0');
     if (cut.where == CUT_NONE || n == 0 || *digit) {
         klog(KLOG_WARNING, "option 'cut': '%s' is not WHERE:N (WHERE durable, line or "
-             "recorded; N from 1); ignored", config.cut);
+             "recorded, or frames; N from 1); ignored", config.cut);
         cut.where = CUT_NONE;
         return;
     }
@@ -44,9 +45,9 @@ void cut_parse_option(void)
     klog(KLOG_INFO, "cut=%s: this boot stops at that point, as a power cut would", config.cut);
 }
 
-void cut_arm(int holding)
+void cut_arm(int holding, int holding_frames)
 {
-    if (holding)
+    if (cut.where == CUT_FRAMES ? holding_frames : holding)
         cut.armed = ++cut.seen == cut.at;
 }
 

@@ -15,7 +15,7 @@ void klog(enum klog_level level, const char *format, ...) __attribute__((format(
 
 /* Per-subsystem debug switches, free when off: DEBUG(timer) kprintf(...). */
 extern unsigned long debug_flags;
-enum { DEBUG_timer = 1 << 0, DEBUG_memory = 1 << 1, DEBUG_trap = 1 << 2 };
+enum { DEBUG_timer = 1 << 0, DEBUG_memory = 1 << 1, DEBUG_trap = 1 << 2, DEBUG_net = 1 << 3 };
 #define DEBUG(subsystem) if (debug_flags & DEBUG_##subsystem)
 
 #endif

@@ -16,6 +16,7 @@
 #include <kernel/output_commit.h>
 #include <arch/trap.h>
 #include <kernel/panic.h>
+#include <kernel/nic.h>
 #include <kernel/programs.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
@@ -84,6 +85,7 @@ void kernel_main(struct boot_info *info)
         fatal("option 'boot' must be 'disk' or 'modules', not '%s'", config.boot);
     if (config.ktest[0])    /* tests of the store and the checkpoints: no program runs */
         kernel_exit(ktest_run(config.ktest) ? EXIT_TEST_FAILURE : EXIT_SUCCESS_STATUS);
+    nic_init();
     output_commit_setup();
     if (objstore)
         output_commit_resume();

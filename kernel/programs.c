@@ -4,6 +4,7 @@
  * The kernel builds the process `init` and, for each entry of run= (`name`
  * or `name:arg:arg`), a process that is not started yet. init receives
  * capabilities to those processes in slots 8, 9, ... and starts them itself.
+ * Each of them gets the system's NIC in slot 3 (made now, the first time).
  * The programs come from the store's program table (a fresh image made by
  * tools/mkimage), or, with boot=modules, from the boot loader's modules.
  * A resumed image keeps its own processes: those that were running are made
@@ -16,6 +17,7 @@
 #include <kernel/klog.h>
 #include <kernel/loader.h>
 #include <kernel/memory.h>
+#include <kernel/nic.h>
 #include <kernel/heap.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
@@ -278,8 +280,14 @@ void programs_start(const struct boot_info *info)
     struct process *init = programs_load(info, bank, init_argc, init_argv, count);
     if (!init || !bank)
         fatal("could not build the init process");
-    for (uint32_t i = 0; i < count; i++)
+    struct capability nic;
+    if (!nic_system_capability(bank, &nic))
+        klog(KLOG_WARNING, "no room for the NIC object: programs start without one");
+    for (uint32_t i = 0; i < count; i++) {
         init->clist[CAIRN_SLOT_FIRST_FREE + i] = capability_to(&made[i]->object, CAIRN_RIGHTS_ALL);
+        made[i]->clist[CAIRN_SLOT_NIC] = nic;
+    }
+    init->clist[CAIRN_SLOT_NIC] = nic;
     klog(KLOG_INFO, "starting init with %u program%s", count, count == 1 ? "" : "s");
     sched_make_ready(init);
     sched_run();

@@ -16,7 +16,9 @@
 #include <kernel/foreground.h>
 #include <kernel/klog.h>
 #include <kernel/memory.h>
+#include <kernel/nic.h>
 #include <kernel/objstore.h>
+#include <kernel/output_commit.h>
 #include <kernel/obj/objects.h>
 #include <kernel/process.h>
 #include <kernel/reclaim.h>
@@ -40,6 +42,7 @@ static struct queue output_waiters;     /* BLOCK_OUTPUT */
 static struct queue input_waiters;      /* BLOCK_INPUT */
 static struct queue console_waiters;    /* BLOCK_CONSOLE */
 static struct queue interrupt_waiters;  /* BLOCK_INTERRUPT */
+static struct queue nic_waiters;        /* BLOCK_NIC */
 static volatile int preemption_wanted;  /* set by the timer */
 static struct process *last_entered;    /* the process whose registers the CPU last had */
 /* The low 32 bits of platform_ticks() when sched_run's last pass began (sched_hand_over). */
@@ -116,6 +119,8 @@ static void sched_park(struct process *process, enum block_reason reason)
         queue_push(&console_waiters, process);
     else if (reason == BLOCK_INTERRUPT)
         queue_push(&interrupt_waiters, process);
+    else if (reason == BLOCK_NIC)
+        queue_push(&nic_waiters, process);
     if (process == process_current)
         process_current = NULL;
 }
@@ -157,6 +162,8 @@ void sched_unqueue(struct process *process)
         queue_remove(&console_waiters, process);
     else if (process->block_reason == BLOCK_INTERRUPT)
         queue_remove(&interrupt_waiters, process);
+    else if (process->block_reason == BLOCK_NIC)
+        queue_remove(&nic_waiters, process);
     else if (process->waiting_on)
         endpoint_remove_waiter(process->waiting_on, process);
     process->waiting_on = NULL;
@@ -241,6 +248,22 @@ void sched_wake_console_waiters(void)
     sched_wake_queue(&interrupt_waiters);
 }
 
+void sched_wake_nic_waiters(void)
+{
+    sched_wake_queue(&nic_waiters);
+}
+
+/* NIC_RECEIVE callers with a frame to take, or whose deadline has passed, run again. */
+static void sched_wake_nic_due(void)
+{
+    uint64_t now = time_monotonic_nanoseconds();
+    for (struct process *p = nic_waiters.head, *next; p; p = next) {
+        next = p->queue_next;
+        if (nic_receive_due(p, now))
+            sched_wake(p);
+    }
+}
+
 int sched_frame_waiting(void)
 {
     return frame_waiters.head != NULL;
@@ -312,11 +335,14 @@ static void sched_note_first_entry(void)
          (unsigned long long)cycles, (unsigned long long)platform_idle_cycles);
 }
 
-/* A batch of committed output to the console; its room goes to the writers waiting for it. */
-static void sched_release_output_step(void)
+/* A batch of committed output to the console and the card; its room goes to the writers
+ * waiting for it. 0 when nothing could go (the card has no room: its interrupt comes). */
+static int sched_release_output_step(void)
 {
-    if (console_release_step())
-        sched_wake_output_waiters();
+    if (!output_commit_release_step())
+        return 0;
+    sched_wake_output_waiters();
+    return 1;
 }
 
 /* Runs process_current; returns if it could not be entered (parked or stopped instead). */
@@ -359,7 +385,7 @@ void sched_run(void)
             reclaimed_tick = platform_ticks();
             reclaim_step();
         }
-        if (console_release_waiting() && platform_ticks() != released_tick) {
+        if (output_commit_release_waiting() && platform_ticks() != released_tick) {
             released_tick = platform_ticks();
             sched_release_output_step();
         }
@@ -367,6 +393,8 @@ void sched_run(void)
             sched_wake_queue(&input_waiters);
         if (interrupt_waiters.head && foreground_interrupt_pending())
             sched_wake_queue(&interrupt_waiters);
+        if (nic_waiters.head && (nic_frames_waiting() || preemption_wanted))
+            sched_wake_nic_due();       /* a frame came, or (on a tick) a deadline passed */
         if (memory_frees != frees_seen && frame_waiters.head) {
             frees_seen = memory_frees;
             sched_wake_frame_waiters();
@@ -388,10 +416,8 @@ void sched_run(void)
             sched_enter_current();
             continue;           /* it could not be entered: parked or stopped instead */
         }
-        if (console_release_waiting()) {
-            sched_release_output_step();    /* nothing to run: held output goes out */
-            continue;
-        }
+        if (output_commit_release_waiting() && sched_release_output_step())
+            continue;                       /* nothing to run: held output goes out */
         if (objstore && ckpt_busy()) {
             ckpt_maybe(CKPT_CPU_IDLE);      /* nothing to run: the checkpoint writer has it */
             continue;

@@ -16,10 +16,12 @@ enum block_reason {
     BLOCK_SLEEP,                /* on the sleep list */
     BLOCK_FRAME,                /* on the frame-wait list */
     BLOCK_SYNC,                 /* on the sync list, until the next checkpoint commits */
-    BLOCK_OUTPUT,               /* CONSOLE_WRITE with the held output full: until a release */
+    BLOCK_OUTPUT,               /* CONSOLE_WRITE or NIC_SEND with the held output (or held
+                                   frames) full: until a release */
     BLOCK_INPUT,                /* CONSOLE_READ with nothing to read: until input comes */
     BLOCK_CONSOLE,              /* CONSOLE_READ by a process not in front: until that changes */
     BLOCK_INTERRUPT,            /* CONSOLE_WAIT: until Ctrl-C, or the foreground process goes */
+    BLOCK_NIC,                  /* NIC_RECEIVE with no frame: until one comes or the deadline */
 };
 
 /* The process the CPU runs (NULL while idle). */
@@ -52,6 +54,8 @@ int sched_frame_waiting(void);
 void sched_wake_output_waiters(void);
 /* Wakes the processes waiting for the console's foreground to change (it did). */
 void sched_wake_console_waiters(void);
+/* Wakes every process waiting in NIC_RECEIVE (the NIC object is gone). */
+void sched_wake_nic_waiters(void);
 /* Wakes sleepers whose deadline has passed; called outside interrupts. */
 void sched_wake_sleepers(void);
 

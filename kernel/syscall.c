@@ -31,6 +31,7 @@
 #include <kernel/klog.h>
 #include <kernel/loader.h>
 #include <kernel/memory.h>
+#include <kernel/nic.h>
 #include <kernel/obj/objects.h>
 #include <kernel/objstore.h>
 #include <kernel/panic.h>
@@ -66,7 +67,8 @@ syscall_result_t syscall_wait(struct process *process, enum block_reason reason)
 }
 
 /* Calls on one object type go to that type's single entry point (kernel/obj/), the c-list's
- * to kernel/clist.c, the console's foreground to kernel/foreground.c. */
+ * to kernel/clist.c, the console's foreground to kernel/foreground.c, the NIC's to
+ * kernel/obj/nic.c. */
 static syscall_result_t call_endpoint(struct process *process)
 {
     return endpoint_invoke(process, syscall_argument(process, REGISTER_CALL));
@@ -90,6 +92,11 @@ static syscall_result_t call_process(struct process *process)
 static syscall_result_t call_clist(struct process *process)
 {
     return clist_invoke(process, syscall_argument(process, REGISTER_CALL));
+}
+
+static syscall_result_t call_nic(struct process *process)
+{
+    return nic_invoke(process, syscall_argument(process, REGISTER_CALL));
 }
 
 static syscall_result_t call_foreground(struct process *process)
@@ -372,6 +379,12 @@ static syscall_result_t decode_stats(struct process *process, void *data,
     out->share_permille = share.share_permille;
     out->max_share = share.max_share;
     out->snapshot_age_us = share.snapshot_age_us;
+    struct cairn_nic_info net = { 0 };
+    nic_figures(&net);
+    out->frames_in = net.frames_in;
+    out->frames_out = net.frames_out;
+    out->frames_held = net.frames_held;
+    out->frames_dropped = net.frames_dropped;
     return user_buffer_prepare_out(process, syscall_argument(process, REGISTER_STATS_BUFFER),
                                    size, to);
 }
@@ -422,9 +435,12 @@ static syscall_result_t decode_program_load(struct process *process,
     return status == LOADER_WAIT ? SYSCALL_WAIT_FRAME : status;    /* nothing was left behind */
 }
 
-static void invoke_program_load(const struct program_load_arguments *load)
+/* The new program gets the caller's NIC capability in its slot 3, if the caller has one there. */
+static void invoke_program_load(struct process *process, const struct program_load_arguments *load)
 {
     assert(load->made->state == PROCESS_EMBRYO);
+    if (process->clist[CAIRN_SLOT_NIC].type == CAIRN_TYPE_NIC)
+        load->made->clist[CAIRN_SLOT_NIC] = process->clist[CAIRN_SLOT_NIC];
     *load->to = capability_to(&load->made->object, CAIRN_RIGHTS_ALL);
 }
 
@@ -433,7 +449,7 @@ static syscall_result_t call_program_load(struct process *process)
     struct program_load_arguments load;
     syscall_result_t status = decode_program_load(process, &load);
     if (status == CAIRN_OK)
-        invoke_program_load(&load);
+        invoke_program_load(process, &load);
     return status;
 }
 
@@ -472,6 +488,9 @@ static const syscall_handler_t syscall_handlers[CAIRN_CALL_COUNT] = {
     [CAIRN_PROGRAM_LOAD] = call_program_load,
     [CAIRN_CONSOLE_FOREGROUND] = call_foreground,
     [CAIRN_CONSOLE_WAIT] = call_foreground,
+    [CAIRN_NIC_SEND] = call_nic,
+    [CAIRN_NIC_RECEIVE] = call_nic,
+    [CAIRN_NIC_INFO] = call_nic,
 };
 
 /*

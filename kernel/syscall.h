@@ -85,5 +85,6 @@ syscall_result_t space_invoke(struct process *caller, uint32_t call);
 syscall_result_t process_invoke(struct process *caller, uint32_t call);
 /* The calls on the caller's own c-list (kernel/clist.c): CAP_*, SET_RECEIVE_SLOT, DESTROY. */
 syscall_result_t clist_invoke(struct process *caller, uint32_t call);
+syscall_result_t nic_invoke(struct process *caller, uint32_t call);
 
 #endif

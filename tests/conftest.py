@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))     # the harness package, tools/cairn/
 
 import cairn.guest  # noqa: E402
+import netns as network_namespace  # noqa: E402
 
 FRESH_IMAGE = Path(cairn.FRESH_IMAGE)   # the default disk, attached read-only (--snapshot)
 TEST_TIME_LIMIT_SECONDS = 30
@@ -28,14 +29,18 @@ class Guest(cairn.guest.Guest):
     unsafe, and a failed wait fails the test with the console's end, without a traceback."""
 
     def __init__(self, workdir, cmdline="", mem=None, kernel_direct=False, disk=FRESH_IMAGE,
-                 snapshot=True, extra=(), environment=None, prefix=()):
+                 snapshot=True, extra=(), environment=None, netns=None):
         # A test that cuts the power kills QEMU, which keeps every write it passed on: host
         # flushes would only widen the moment between a commit reaching the image and its
         # output reaching the console (docs/abi.md).
         cache = "unsafe" if disk is not None and not snapshot else None
+        if netns is not None:   # QEMU runs inside the namespace, its card on the tap there
+            extra = ["--tap", netns.tap] + list(extra)
         super().__init__(cairn.guest.launcher_arguments(cmdline, mem, kernel_direct, disk,
                                                         snapshot, cache, extra), workdir,
-                         environment, prefix=prefix)
+                         environment)
+        if netns is not None:
+            self.command = netns.wrap(self.command)
 
     def fail(self, message):
         pytest.fail(message, pytrace=False)
@@ -44,14 +49,14 @@ class Guest(cairn.guest.Guest):
 @pytest.fixture
 def boot(tmp_path):
     """boot(cmdline="", mem=None, kernel_direct=False, ...) starts a guest (the arguments of
-    Guest after its workdir; prefix, e.g. a network namespace's `ip netns exec NAME`, goes
-    before the launcher); teardown kills them all."""
+    Guest after its workdir; netns, the `netns` fixture's namespace, runs QEMU in it with its
+    card on the namespace's tap); teardown kills them all."""
     guests = []
 
     def start(cmdline="", mem=None, kernel_direct=False, disk=FRESH_IMAGE, snapshot=True,
-              extra=(), environment=None, prefix=()):
+              extra=(), environment=None, netns=None):
         guest = Guest(tmp_path / ("guest%d" % len(guests)), cmdline, mem, kernel_direct, disk,
-                      snapshot, extra, environment, prefix)
+                      snapshot, extra, environment, netns)
         guests.append(guest)
         return guest.start()
 
@@ -60,6 +65,23 @@ def boot(tmp_path):
     finally:
         for guest in guests:
             guest.close()
+
+
+@pytest.fixture
+def netns():
+    """A network namespace with tap0 up and the host at 10.0.2.2/24 (tests/netns.py); boot a
+    guest in it with boot(..., netns=netns). Deleted afterwards, also when the test fails. A
+    namespace that cannot be made fails the test with the reason (tests run as root)."""
+    namespace = network_namespace.Namespace()
+    try:
+        try:
+            namespace.create()
+        except (network_namespace.NamespaceError, OSError) as error:
+            pytest.fail("cannot make a network namespace for this test: %s" % error,
+                        pytrace=False)
+        yield namespace
+    finally:
+        namespace.delete()
 
 
 def pytest_configure(config):

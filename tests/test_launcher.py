@@ -54,3 +54,18 @@ def test_auto_is_threads_under_snapshot_and_without_direct_io(tmp_path, monkeypa
     monkeypatch.setattr(launcher, "takes_direct_io", lambda path: False)
     assert launcher.chosen_aio(launcher.parse_arguments(["--disk", str(image)])) == "threads"
     assert "does not take O_DIRECT" in capsys.readouterr().err
+
+
+def test_without_tap_the_guest_has_no_network_card():
+    command = command_for(["--aio", "threads"])
+    assert command[command.index("-nic") + 1] == "none"
+    assert "-netdev" not in command
+
+
+def test_tap_attaches_virtio_net_with_the_fixed_mac():
+    command = command_for(["--aio", "threads", "--tap", "tap0"])
+    assert "-nic" not in command
+    assert command[command.index("-netdev") + 1] == \
+        "tap,id=net0,ifname=tap0,script=no,downscript=no"
+    assert command[command.index("-device", command.index("-netdev")) + 1] == \
+        "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56"

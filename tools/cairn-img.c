@@ -222,6 +222,22 @@ static void print_console(const struct cairn_root_record *root)
            newest, (unsigned long long)released, (unsigned long long)(end - from));
 }
 
+/* The network frames the checkpoint held, and how far the release records say they went. */
+static void print_frames(const struct cairn_root_record *root)
+{
+    static struct cairn_release_record record;
+    uint32_t newest;
+    if (!root->frames.count && !root->frames.length)
+        return;
+    printf("held frames: %u (%u stream bytes from %llu)", root->frames.count, root->frames.length,
+           (unsigned long long)root->frames.position);
+    if (store_read_release_record(&store, &record, &newest) != STORE_OK)
+        printf("; no release record: a boot sends all of them\n");
+    else
+        printf("; release record (block %u): sent up to stream byte %llu\n", newest,
+               (unsigned long long)record.frames_released);
+}
+
 /* What the booted checkpoint keeps, and the root bank's share of what the store can hold. */
 static void print_live(struct image_check *check)
 {
@@ -308,6 +324,7 @@ static int command_info(struct image_check *check)
         printf("console foreground: process %u reads the console, process %u holds it\n",
                root->foreground.reader, root->foreground.holder);
     print_console(root);
+    print_frames(root);
     if (scan_roots(check) != 0)
         return 1;
     count_written(check);

@@ -33,7 +33,8 @@ static struct cairn_object_record check_record;
 
 const char *image_type_name(uint32_t type)
 {
-    static const char *const names[] = { "free", "process", "endpoint", "page", "space", "bank" };
+    static const char *const names[] = { "free", "process", "endpoint", "page", "space", "bank",
+                                         "nic" };
     _Static_assert(sizeof(names) / sizeof(names[0]) == CAIRN_TYPE_COUNT, "a name for every type");
     return type < CAIRN_TYPE_COUNT ? names[type] : "unknown";
 }
@@ -111,8 +112,8 @@ static const char *reference_name(uint8_t kind)
 {
     static const char *const names[] = { "nothing", "the root record", "the object map", "OID",
                                          "held console output block", "run-list block",
-                                         "program-table block" };
-    return names[kind < 7 ? kind : 0];
+                                         "program-table block", "held network frames block" };
+    return names[kind < sizeof(names) / sizeof(names[0]) ? kind : 0];
 }
 
 /* Notes that the checkpoint refers to block; two references to one block are a problem (0). */
@@ -509,6 +510,26 @@ static void check_console(struct image_check *check, const struct cairn_root_rec
     }
 }
 
+/* The network frames the checkpoint holds: the field's bounds, its blocks and their CRC32C.
+ * Frames that fail are dropped at a boot, never used: a problem of the image all the same. */
+static void check_frames(struct image_check *check, const struct cairn_root_record *root)
+{
+    static uint8_t block[CAIRN_DISK_BLOCK_SIZE];
+    if (!format_check_held_frames(root, &check->store->super)) {
+        check_problem(check, "root record at block %u holds network frames beyond %u blocks, "
+                      "outside the log, or with a count that does not fit", root->header.block,
+                      CAIRN_DISK_FRAME_BLOCKS);
+        return;
+    }
+    uint32_t used = (root->frames.length + CAIRN_DISK_BLOCK_SIZE - 1) / CAIRN_DISK_BLOCK_SIZE;
+    for (uint32_t i = 0; i < used; i++) {
+        if (!check_reference(check, root->frames.blocks[i].block, REFERENCE_FRAMES, i))
+            continue;
+        if (store_read_frames(check->store, root, i, block) != STORE_OK)
+            check_problem(check, "%s", check->store->error);
+    }
+}
+
 /* The writer appends up to the root record: the rest of the root's segment is unwritten. */
 static void check_log_head(struct image_check *check)
 {
@@ -594,6 +615,7 @@ unsigned image_check_checkpoint(struct image_check *check, const struct cairn_ro
             check_object(check, oid);
     check_accounting(check, limit);
     check_console(check, root);
+    check_frames(check, root);
     check_root_references(check);       /* before the log head: the run list's and the program
                                            table's blocks count */
     check_log_head(check);

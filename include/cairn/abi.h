@@ -64,8 +64,19 @@ enum cairn_call {
                                        caller holds it (it comes back to the caller) */
     CAIRN_CONSOLE_WAIT = 33,    /* the holder: waits until Ctrl-C or the foreground process is
                                    gone; out ebx = CAIRN_CONSOLE_INTERRUPTED or _ENDED */
+    CAIRN_NIC_SEND = 34,        /* ebx = NIC slot (needs CAIRN_RIGHT_SEND), ecx = frame, edx = its
+                                   length (CAIRN_NIC_FRAME_MIN..CAIRN_NIC_FRAME_MAX, Ethernet
+                                   header included, no FCS): held until the checkpoint that
+                                   produced it is durable, then sent; waits (restartably) while
+                                   the hold is full */
+    CAIRN_NIC_RECEIVE = 35,     /* ebx = NIC slot (needs CAIRN_RIGHT_RECEIVE), ecx = buffer, edx =
+                                   its size (>= CAIRN_NIC_FRAME_MAX), esi:edi = deadline in
+                                   monotonic ns (low:high; 0: do not wait; ~0ull: no deadline);
+                                   out ebx = the frame's length; CAIRN_E_TIMED_OUT when the
+                                   deadline passed with no frame */
+    CAIRN_NIC_INFO = 36,        /* ebx = NIC slot, ecx = struct cairn_nic_info *, edx = its size */
 
-    CAIRN_CALL_COUNT = 34,
+    CAIRN_CALL_COUNT = 37,
 };
 
 enum cairn_status {
@@ -87,8 +98,10 @@ enum cairn_status {
     CAIRN_E_NOT_FOUND = 15,     /* no such program, or no process at that index */
     CAIRN_E_DAMAGED = 16,       /* something the call needed failed its check on the disk
                                    (the kernel log names its OID and block) */
+    CAIRN_E_TIMED_OUT = 17,     /* NIC_RECEIVE: the deadline passed with no frame */
+    CAIRN_E_NO_DEVICE = 18,     /* the NIC object exists but this boot has no NIC device */
 
-    CAIRN_STATUS_COUNT = 17,    /* one more than the last status */
+    CAIRN_STATUS_COUNT = 19,    /* one more than the last status */
 };
 
 /* Object types (also capability types). */
@@ -99,7 +112,8 @@ enum cairn_type {
     CAIRN_TYPE_PAGE = 3,
     CAIRN_TYPE_SPACE = 4,
     CAIRN_TYPE_BANK = 5,
-    CAIRN_TYPE_COUNT = 6,
+    CAIRN_TYPE_NIC = 6,         /* the system's network card: one per system, made by the kernel */
+    CAIRN_TYPE_COUNT = 7,
 };
 
 /* Rights bits of a capability. */
@@ -136,6 +150,10 @@ enum cairn_well_known_slot {
     CAIRN_SLOT_SELF = 0,        /* this process */
     CAIRN_SLOT_SPACE = 1,       /* this process's address space */
     CAIRN_SLOT_BANK = 2,        /* a bank to create objects from */
+    CAIRN_SLOT_NIC = 3,         /* the system's NIC, in every program the kernel starts (init,
+                                   run=); PROGRAM_LOAD copies the loading process's slot 3 into
+                                   the new program's slot 3 (when it holds a NIC capability), so
+                                   a parent that deletes its own slot 3 denies its children */
     CAIRN_SLOT_FIRST_FREE = 8,  /* slots from here on are the program's own */
 };
 
@@ -175,11 +193,32 @@ struct cairn_stats {
     uint32_t share_permille;    /* checkpoint_cycles over program_cycles, over those periods */
     uint32_t max_share;         /* the bound, in per cent (ckpt.max_share) */
     uint32_t snapshot_age_us;   /* since the newest snapshot (0: none yet), to see a stall */
+    /* The network (the NIC object): frames since boot, and held now (output commit). */
+    uint32_t frames_in;         /* received and queued for NIC_RECEIVE */
+    uint32_t frames_out;        /* handed to the card */
+    uint32_t frames_held;       /* sent by programs, not yet released: now */
+    uint32_t frames_dropped;    /* received with the receive ring full */
 };
 
 /* STATS fills as many bytes as asked for: 104 from programs built before checkpoints_off,
- * 176 from those built before checkpoint_cycles. */
-_Static_assert(sizeof(struct cairn_stats) == 208, "cairn_stats is part of the ABI");
+ * 176 from those built before checkpoint_cycles, 208 from those built before frames_in. */
+_Static_assert(sizeof(struct cairn_stats) == 224, "cairn_stats is part of the ABI");
+
+/* The network: one NIC object per system (slot CAIRN_SLOT_NIC). A frame is an Ethernet frame,
+ * its 14-byte header included and no FCS. */
+#define CAIRN_NIC_FRAME_MIN 14
+#define CAIRN_NIC_FRAME_MAX 1514
+
+/* NIC_INFO: the card, the address the command line gives it, and the frame counters. */
+struct cairn_nic_info {
+    uint8_t mac[6];
+    uint8_t present;            /* 1: a device on this boot */
+    uint8_t prefix;             /* net.ip's prefix length */
+    uint32_t ip;                /* net.ip, network byte order (default 10.0.2.15/24) */
+    uint32_t frames_in, frames_out, frames_held, frames_dropped;    /* since boot; held: now */
+    uint32_t reserved[3];       /* 0 (the fields above take 28 bytes: 3 words make it 40) */
+};
+_Static_assert(sizeof(struct cairn_nic_info) == 40, "cairn_nic_info is part of the ABI");
 
 /* CONSOLE_READ modes: whatever bytes are there (at least one), or one line ending in '\n'
  * (a '\r' from a terminal's Enter key is given as '\n'). */

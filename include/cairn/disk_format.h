@@ -4,6 +4,7 @@
  *   block 0        superblock A      \  the newer valid one names the newest
  *   block 1        superblock B      /  root record; they alternate
  *   blocks 2, 3    release records: how much program output has reached the console
+ *                  and how many held network frames have gone to the card
  *   blocks 4..15   reserved (zero)
  *   blocks 16..    the log: segments of segment_blocks blocks, written in order
  *
@@ -14,7 +15,8 @@
  *                      +--> processes to resume (OIDs): 640 here, the rest in a
  *                      |    chain of run-list blocks in the log, newest block first
  *                      +--> held console output (raw blocks in the log)
- *                      +--> banks being reclaimed (OIDs)
+ *                      +--> held network frames (raw blocks in the log)
+ *                      +--> banks being reclaimed (OIDs), the NIC object (OID)
  *
  * All fields are little-endian and fixed-width. Every metadata block starts
  * with struct cairn_block_header (magic, type, CRC32C of the block, epoch,
@@ -41,7 +43,10 @@
 #define CAIRN_DISK_SEGMENT_BLOCKS 256u        /* 1 MiB segments */
 
 /* Feature flags: an unknown incompatible bit makes the image unusable. */
-#define CAIRN_DISK_INCOMPAT_KNOWN 0u
+/* The image holds objects of CAIRN_TYPE_NIC (the system's network card), which a kernel
+ * before them would call damaged: set in the superblock from the snapshot that first stages one. */
+#define CAIRN_DISK_INCOMPAT_NIC 1u
+#define CAIRN_DISK_INCOMPAT_KNOWN CAIRN_DISK_INCOMPAT_NIC
 #define CAIRN_DISK_COMPAT_KNOWN 0u
 
 enum cairn_block_type {
@@ -226,6 +231,33 @@ struct cairn_disk_run_list {
 };
 _Static_assert(sizeof(struct cairn_disk_run_list) == 16, "run list beyond the root record");
 
+#define CAIRN_DISK_FRAME_BLOCKS 14u    /* 56 KiB: the kernel's hold of frames, at most */
+
+/*
+ * Network frames a checkpoint holds (output commit), like its console output:
+ * sent by programs before its snapshot and not yet handed to the card then.
+ * The stream is the frames one after the other, each as a 16-bit
+ * little-endian length (CAIRN_NIC_FRAME_MIN..CAIRN_NIC_FRAME_MAX) and its
+ * bytes; positions count stream bytes since the image was made. A resumed
+ * system sends the frames the release records do not cover. A reader checks
+ * every length against the stream and the count, and drops the rest at the
+ * first that does not fit.
+ */
+struct cairn_disk_frames {
+    uint64_t position;              /* stream position of the first frame's length */
+    uint32_t length;                /* stream bytes; at most CAIRN_DISK_FRAME_BLOCKS * 4096 */
+    uint32_t count;                 /* frames in them */
+    struct cairn_block_pointer blocks[CAIRN_DISK_FRAME_BLOCKS];     /* raw bytes in the log */
+};
+_Static_assert(sizeof(struct cairn_disk_frames) == 128, "held network frames");
+
+/* The system's NIC object (kernel/obj/nic.c), made once; zero: not made yet. */
+struct cairn_disk_nic {
+    uint32_t oid;
+    uint32_t version;
+};
+_Static_assert(sizeof(struct cairn_disk_nic) == 8, "the NIC object");
+
 struct cairn_root_record {
     struct cairn_block_header header;   /* CAIRN_BLOCK_ROOT */
     uint64_t oid_limit;             /* OIDs below this are described by the map */
@@ -251,7 +283,10 @@ struct cairn_root_record {
     struct cairn_disk_console console; /* output held at this checkpoint (zero: none) */
     struct cairn_disk_foreground foreground;    /* who reads the console (zero: anyone) */
     struct cairn_disk_run_list run_list;   /* processes beyond processes[] (zero: none) */
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 80 - 4 * 640 - 72 - 8 - 144 - 16 - 16];
+    struct cairn_disk_nic nic;      /* the system's NIC object (zero: none yet) */
+    struct cairn_disk_frames frames;    /* network frames held at this checkpoint (zero: none) */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 64 - 16 - 80 - 4 * 640 - 72 - 8 - 144 - 16 - 16
+                     - 8 - 128];
 };
 _Static_assert(sizeof(struct cairn_root_record) == CAIRN_DISK_BLOCK_SIZE, "root record");
 
@@ -325,13 +360,16 @@ _Static_assert(sizeof(struct cairn_object_record) == CAIRN_DISK_BLOCK_SIZE, "obj
 
 /*
  * A release record (blocks 2 and 3, written in turn): program output before
- * `released` has reached the console. The kernel writes one after each line
- * of held output it shows; the valid copy with the larger `released` counts.
+ * `released` has reached the console, and network frames before
+ * `frames_released` have gone to the card. The kernel writes one after each
+ * batch of held output it releases; both positions only grow, and the valid
+ * copy with the larger pair (released first) counts.
  */
 struct cairn_release_record {
     struct cairn_block_header header;   /* CAIRN_BLOCK_RELEASE; epoch: the checkpoint in force */
     uint64_t released;              /* stream position just past the last byte shown */
-    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 8];
+    uint64_t frames_released;       /* frame stream position just past the last frame sent */
+    uint8_t reserved[CAIRN_DISK_BLOCK_SIZE - 32 - 8 - 8];
 };
 _Static_assert(sizeof(struct cairn_release_record) == CAIRN_DISK_BLOCK_SIZE, "release record");
 

@@ -1,4 +1,4 @@
-/* The kernel object types other than Process: Endpoint, Page, Space node, Bank, and their operations. */
+/* The kernel object types other than Process: Endpoint, Page, Space node, Bank, NIC, and their operations. */
 #ifndef KERNEL_OBJ_OBJECTS_H
 #define KERNEL_OBJ_OBJECTS_H
 
@@ -37,6 +37,11 @@ struct space {
     uint32_t hw_directory;      /* root only: hardware page directory (cache, 0 = none yet) */
     uint32_t hw_generation;     /* root only: the snapshot its directory was made read-only for */
     struct space *hw_next, *hw_previous;    /* roots that have a hardware directory */
+};
+
+/* NIC: the system's network card (kernel/obj/nic.c); nothing persistent but that it exists. */
+struct nic {
+    struct object object;
 };
 
 /* Endpoint: a rendezvous point; its queues are rebuilt by blocked callers re-executing. */
@@ -118,7 +123,7 @@ void object_types_check(void);
 /* Is an object of type stored as an object record (else as a raw block)? */
 int object_type_is_record(uint32_t type);
 
-extern const struct object_ops process_ops, endpoint_ops, page_ops, space_ops, bank_ops;
+extern const struct object_ops process_ops, endpoint_ops, page_ops, space_ops, bank_ops, nic_ops;
 
 /* Creation and destruction, through each type's operations (kernel/obj/bank.c). limit: a new
  * Bank's. */

@@ -11,6 +11,7 @@ static const struct object_ops *const object_types[] = {
     [CAIRN_TYPE_PAGE] = &page_ops,
     [CAIRN_TYPE_SPACE] = &space_ops,
     [CAIRN_TYPE_BANK] = &bank_ops,
+    [CAIRN_TYPE_NIC] = &nic_ops,
 };
 
 _Static_assert(sizeof(object_types) / sizeof(object_types[0]) == CAIRN_TYPE_COUNT,

@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 sizeof(why))) {
         format_check_root(&block.root, &block.super, why, sizeof(why));
         format_check_root_fields(&block.root, &block.super, why, sizeof(why));
+        format_check_held_frames(&block.root, &block.super);
     }
     format_check_process_record(&block.record, why, sizeof(why));
     format_check_program_block(&block.programs, &root, block.programs.index % 2, why, sizeof(why));

@@ -884,3 +884,33 @@ UNIT_TEST(release_record_newest_valid_copy_counts)
     UNIT_EXPECT_INT_EQ(newest, CAIRN_DISK_RELEASE_A);
     UNIT_EXPECT_INT_EQ(released, 700);
 }
+
+/* With the console's position the same in both copies, the one with more frames sent counts. */
+UNIT_TEST(release_record_frames_decide_between_equal_console_positions)
+{
+    static uint8_t blocks[DEVICE_BLOCKS * BLOCK_SIZE];
+    static struct operation log[16];
+    static struct ram_device ram;
+    static struct store store;
+    static struct cairn_release_record record;
+    struct cairn_release_record *a = (void *)(blocks + CAIRN_DISK_RELEASE_A * BLOCK_SIZE);
+    struct cairn_release_record *b = (void *)(blocks + CAIRN_DISK_RELEASE_B * BLOCK_SIZE);
+    uint32_t newest = 0;
+    image_fresh(blocks);
+    ram_init(&ram, blocks, log);
+    UNIT_ASSERT(store_open(&store, &ram.device) == STORE_OK);
+    a->released = b->released = 500;
+    a->frames_released = 3000;
+    b->frames_released = 1000;
+    format_seal_block(a, CAIRN_BLOCK_RELEASE, 1, CAIRN_DISK_RELEASE_A);
+    format_seal_block(b, CAIRN_BLOCK_RELEASE, 1, CAIRN_DISK_RELEASE_B);
+    UNIT_EXPECT_INT_EQ(store_read_release_record(&store, &record, &newest), STORE_OK);
+    UNIT_EXPECT_INT_EQ(newest, CAIRN_DISK_RELEASE_A);
+    UNIT_EXPECT_INT_EQ(record.frames_released, 3000);
+    b->frames_released = 4000;
+    format_seal_block(b, CAIRN_BLOCK_RELEASE, 1, CAIRN_DISK_RELEASE_B);
+    UNIT_EXPECT_INT_EQ(store_read_release_record(&store, &record, &newest), STORE_OK);
+    UNIT_EXPECT_INT_EQ(newest, CAIRN_DISK_RELEASE_B);
+    UNIT_EXPECT_INT_EQ(record.frames_released, 4000);
+    UNIT_EXPECT_INT_EQ(record.released, 500);
+}

@@ -111,3 +111,32 @@ UNIT_TEST(root_console_foreground_outside_the_map_is_refused)
     root.foreground.reader = 0;
     UNIT_EXPECT(!format_check_root_fields(&root, &super, why, sizeof(why)));
 }
+
+/* Held network frames: checked apart from the root (frames that fail are dropped, the checkpoint
+ * is used), for length, count and blocks. */
+UNIT_TEST(held_frames_bounds)
+{
+    make_sound_root();
+    UNIT_EXPECT(format_check_held_frames(&root, &super));       /* none */
+    root.frames.position = 1000;
+    root.frames.length = 2 * (2 + 60);
+    root.frames.count = 2;
+    root.frames.blocks[0].block = 50;
+    UNIT_EXPECT(format_check_held_frames(&root, &super));
+    root.frames.count = 20;         /* more frames than the bytes could hold */
+    UNIT_EXPECT(!format_check_held_frames(&root, &super));
+    root.frames.count = 0;          /* bytes but no frames */
+    UNIT_EXPECT(!format_check_held_frames(&root, &super));
+    root.frames.count = 2;
+    root.frames.blocks[0].block = 3;    /* outside the log */
+    UNIT_EXPECT(!format_check_held_frames(&root, &super));
+    root.frames.blocks[0].block = 50;
+    root.frames.blocks[1].block = 51;   /* a block the length does not use */
+    UNIT_EXPECT(!format_check_held_frames(&root, &super));
+    root.frames.blocks[1].block = 0;
+    root.frames.length = CAIRN_DISK_FRAME_BLOCKS * CAIRN_DISK_BLOCK_SIZE + 1;
+    UNIT_EXPECT(!format_check_held_frames(&root, &super));
+    root.frames.length = 2 * (2 + 60);
+    root.frames.position = UINT64_MAX - 10;     /* the stream would wrap */
+    UNIT_EXPECT(!format_check_held_frames(&root, &super));
+}

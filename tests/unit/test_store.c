@@ -127,7 +127,10 @@ UNIT_TEST(superblock_geometry_checks)
     UNIT_EXPECT(!format_check_superblock(&super, 0, 1024, why, sizeof(why)));
     UNIT_EXPECT(strstr(why, "root record outside the log") != NULL);
     super.root.block = 100;
-    super.feature_incompat = 1;
+    super.feature_incompat = CAIRN_DISK_INCOMPAT_NIC;      /* known: fine */
+    format_seal_block(&super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
+    UNIT_EXPECT(format_check_superblock(&super, 0, 1024, why, sizeof(why)));
+    super.feature_incompat = CAIRN_DISK_INCOMPAT_NIC << 1;  /* a bit this code does not know */
     format_seal_block(&super, CAIRN_BLOCK_SUPERBLOCK, 1, 0);
     UNIT_EXPECT(!format_check_superblock(&super, 0, 1024, why, sizeof(why)));
     UNIT_EXPECT(strstr(why, "incompatible features") != NULL);

@@ -27,6 +27,9 @@ DEBUG_EXIT_PORT = "0xf4"
 # than the tables (ktest timing, 2026-12-02), though it is a third of their guest instructions.
 DEFAULT_CPU = "qemu32"
 SSE42_CPU = "qemu32,+sse4.2"        # with the crc32 instruction (arch/i386/crc32c.c)
+# The MAC address --tap gives the guest: fixed, so that peers' ARP caches stay right across
+# power cuts and boots.
+TAP_MAC = "52:54:00:12:34:56"
 
 
 def parse_arguments(argv):
@@ -62,6 +65,10 @@ def parse_arguments(argv):
                              "with --snapshot, whose overlay would take the writes")
     parser.add_argument("--disk-interface", default="virtio", choices=["virtio", "ide"],
                         help="how the disk is attached (default: virtio)")
+    parser.add_argument("--tap", metavar="IFNAME",
+                        help="attach a virtio-net card to the existing tap interface IFNAME "
+                             "(no scripts run), with the fixed MAC address %s, the same on "
+                             "every boot; without it the guest has no network card" % TAP_MAC)
     parser.add_argument("--cmdline", default="", metavar="ARGS",
                         help="kernel command line for this boot (through fw_cfg opt/cairn/cmdline)")
     parser.add_argument("--mem", type=int, default=128, metavar="MIB",
@@ -128,9 +135,19 @@ def drive_io(arguments):
                                            else "")
 
 
+def network_arguments(arguments):
+    """A virtio-net card on the tap interface --tap names, or none at all."""
+    if not arguments.tap:
+        return ["-nic", "none"]
+    return ["-netdev", "tap,id=net0,ifname=%s,script=no,downscript=no"
+            % arguments.tap.replace(",", ",,"),
+            "-device", "virtio-net-pci,netdev=net0,mac=%s" % TAP_MAC]
+
+
 def qemu_command(arguments):
-    command = ["qemu-system-i386", "-accel", "tcg", "-cpu", arguments.cpu, "-nic", "none",
-               "-no-reboot", "-m", str(arguments.mem), "-display", arguments.display,
+    command = ["qemu-system-i386", "-accel", "tcg", "-cpu", arguments.cpu]
+    command += network_arguments(arguments)
+    command += ["-no-reboot", "-m", str(arguments.mem), "-display", arguments.display,
                "-device", "isa-debug-exit,iobase=%s,iosize=4" % DEBUG_EXIT_PORT]
     if arguments.kernel_direct:
         command += ["-kernel", DEFAULT_KERNEL]

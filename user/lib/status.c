@@ -19,7 +19,11 @@ static const char *const status_names[] = {
     [CAIRN_E_NOT_DURABLE] = "E_NOT_DURABLE",
     [CAIRN_E_NOT_FOUND] = "E_NOT_FOUND",
     [CAIRN_E_DAMAGED] = "E_DAMAGED",
+    [CAIRN_E_TIMED_OUT] = "E_TIMED_OUT",
+    [CAIRN_E_NO_DEVICE] = "E_NO_DEVICE",
 };
+_Static_assert(sizeof status_names / sizeof status_names[0] == CAIRN_STATUS_COUNT,
+               "a name for every status");
 
 const char *status_name(uint32_t status)
 {

@@ -67,6 +67,16 @@ static uint32_t prepare_regained_rights(void)
     return status;
 }
 
+static uint32_t prepare_nic_receive_only(void)
+{
+    return copy_restricted(CAIRN_SLOT_NIC, CAIRN_RIGHT_RECEIVE);
+}
+
+static uint32_t prepare_nic_send_only(void)
+{
+    return copy_restricted(CAIRN_SLOT_NIC, CAIRN_RIGHT_SEND);
+}
+
 static uint32_t prepare_read_only_page(void)
 {
     return copy_restricted(SLOT_PAGE, CAIRN_RIGHT_READ);
@@ -188,6 +198,21 @@ static const struct attempt attempts[] = {
       CAIRN_E_BAD_ADDRESS, CAIRN_OK },
     { "stats into kernel memory", NULL,
       { CAIRN_STATS, KERNEL_ADDRESS, STATS_SIZE, 0, 0, 0, 0 }, CAIRN_E_BAD_ADDRESS, CAIRN_OK },
+    { "create a second NIC", NULL,
+      { CAIRN_CREATE, BANK, CAIRN_TYPE_NIC, SLOT_EMPTY, 0, 0, 0 }, CAIRN_E_BAD_ARGUMENT, CAIRN_OK },
+    { "destroy the system's NIC", NULL,
+      { CAIRN_DESTROY, CAIRN_SLOT_NIC, 0, 0, 0, 0, 0 }, CAIRN_E_NO_RIGHTS, CAIRN_OK },
+    { "nic send on an endpoint", NULL,
+      { CAIRN_NIC_SEND, SLOT_ENDPOINT, FREE(0), 60, 0, 0, 0 }, CAIRN_E_WRONG_TYPE, CAIRN_OK },
+    { "nic send without the send right", prepare_nic_receive_only,
+      { CAIRN_NIC_SEND, SLOT_COPY, (uint32_t)user_image_start, 60, 0, 0, 0 },
+      CAIRN_E_NO_RIGHTS, CAIRN_OK },
+    { "nic receive without the receive right", prepare_nic_send_only,
+      { CAIRN_NIC_RECEIVE, SLOT_COPY, KERNEL_ADDRESS, CAIRN_NIC_FRAME_MAX, 0, 0, 0 },
+      CAIRN_E_NO_RIGHTS, CAIRN_OK },
+    { "nic info into kernel memory", NULL,
+      { CAIRN_NIC_INFO, CAIRN_SLOT_NIC, KERNEL_ADDRESS, sizeof(struct cairn_nic_info), 0, 0, 0 },
+      CAIRN_E_BAD_ADDRESS, CAIRN_OK },
 };
 
 enum { ATTEMPTS = sizeof attempts / sizeof attempts[0] };

@@ -9,11 +9,13 @@
  * on an endpoint only this program holds, CONSOLE_WAIT, a long sleep, anything that
  * removes, overwrites or restricts slots 0-2 (or copies them, so that no
  * other slot ever names this process, its space or its bank), mapping over
- * this program's own memory, and the kernel writing into it.
+ * this program's own memory, and the kernel writing into it. On the network
+ * (the NIC in slot 3, and copies of it) a receive waits briefly at most and a
+ * send is only ever refused: random bytes never leave the machine.
  */
 enum { DEFAULT_CALLS = 10000, DEFAULT_SEED = 1 };
 enum { PROGRESS_EVERY = 50000 };    /* a line "fuzz: at N" this often, to follow it across restarts */
-enum { STATUS_UNKNOWN = CAIRN_E_NOT_FOUND + 1, STATUS_BUCKETS };
+enum { STATUS_UNKNOWN = CAIRN_STATUS_COUNT, STATUS_BUCKETS };
 
 /* How many calls returned each status; STATUS_UNKNOWN counts numbers abi.h does not define. */
 static uint32_t status_counts[STATUS_BUCKETS];
@@ -84,6 +86,20 @@ static void memory_arguments_make_safe(struct cairn_registers *call)
         call->ebx = (uint32_t)stats_scratch;
         call->ecx %= sizeof stats_scratch + 1;
     }
+    if ((call->eax == CAIRN_NIC_RECEIVE || call->eax == CAIRN_NIC_INFO) &&
+        is_own_memory(call->ecx, call->edx)) {
+        call->ecx = (uint32_t)stats_scratch;
+        call->edx %= sizeof stats_scratch + 1;
+    }
+}
+
+/* NIC_RECEIVE: no deadline later than a few ms from now (frames may never come). */
+static void receive_make_short(struct cairn_registers *call)
+{
+    uint64_t now = clock_now_ns();
+    uint64_t deadline = random_below(4) ? 0 : now + random_below(3 * NS_PER_MS);
+    call->esi = (uint32_t)deadline;
+    call->edi = (uint32_t)(deadline >> 32);
 }
 
 /* 0 when the call must not be made; may change its arguments into a harmless version. */
@@ -114,8 +130,17 @@ static int fuzz_call_is_safe(struct cairn_registers *call)
         return call->edx > CAIRN_SLOT_BANK;
     case CAIRN_PROGRAM_LOAD:
         return call->esi > CAIRN_SLOT_BANK;
-    case CAIRN_PROCESS_INFO:
+    case CAIRN_PROCESS_INFO: case CAIRN_NIC_INFO:
         memory_arguments_make_safe(call);
+        return 1;
+    case CAIRN_NIC_RECEIVE:
+        memory_arguments_make_safe(call);
+        receive_make_short(call);
+        return 1;
+    case CAIRN_NIC_SEND:        /* only its refusals: a length no frame has */
+        if (call->edx >= CAIRN_NIC_FRAME_MIN && call->edx <= CAIRN_NIC_FRAME_MAX)
+            call->edx = random_below(2) ? random_below(CAIRN_NIC_FRAME_MIN)
+                                        : CAIRN_NIC_FRAME_MAX + 1 + random_below(64);
         return 1;
     case CAIRN_MAP: case CAIRN_UNMAP:
         return call->ebx != CAIRN_SLOT_SPACE ||

@@ -197,6 +197,8 @@ static void command_stats(void)
            s.restart_count, s.system_calls, s.restarts, s.processes, s.objects);
     printf("output held %u us on average, %u us at most, over %u releases\n",
            s.output_held_us_average, s.output_held_us_max, s.output_releases);
+    printf("net: frames in %u, out %u, held %u, dropped %u\n", s.frames_in, s.frames_out,
+           s.frames_held, s.frames_dropped);
     uint64_t since_boot = s.program_cycles ? s.checkpoint_cycles * 1000 / s.program_cycles : 0;
     printf("checkpoints' share of the CPU %u.%u%% of the programs' time lately (%llu.%llu%% "
            "since boot; at most %u%%), period achieved %u.%03u ms, last snapshot %u ms ago\n",

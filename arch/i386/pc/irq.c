@@ -4,28 +4,37 @@
 #include <arch/trap.h>
 #include <kernel/tick.h>
 
-enum { IRQ_CASCADE = 2 };
+enum {
+    IRQ_CASCADE = 2,
+    IRQ_SHARED_MAX = 4,         /* PCI INTx lines are shared: handlers one line may have */
+};
 
-/* Handler attached to each line (NULL: none) and the context it is called with. */
-static irq_handler_fn irq_handlers[IRQ_LINE_COUNT];
-static void *irq_contexts[IRQ_LINE_COUNT];
+/* Handlers attached to each line (NULL: none), in order, and the contexts they are called with. */
+static irq_handler_fn irq_handlers[IRQ_LINE_COUNT][IRQ_SHARED_MAX];
+static void *irq_contexts[IRQ_LINE_COUNT][IRQ_SHARED_MAX];
 
 int irq_set_handler(int irq, irq_handler_fn handler, void *context)
 {
-    if (irq < 0 || irq >= IRQ_LINE_COUNT || irq_handlers[irq])
+    if (irq < 0 || irq >= IRQ_LINE_COUNT)
         return 0;
     if (irq == IRQ_TIMER || irq == IRQ_CASCADE || irq == IRQ_COM1)
         return 0;               /* the port's own lines, handled in trap_device_interrupt */
-    irq_contexts[irq] = context;
-    irq_handlers[irq] = handler;
-    return 1;
+    for (int i = 0; i < IRQ_SHARED_MAX; i++)
+        if (!irq_handlers[irq][i]) {
+            irq_contexts[irq][i] = context;
+            irq_handlers[irq][i] = handler;
+            return 1;
+        }
+    return 0;
 }
 
+/* Every handler of a shared line runs: each asks its own device whether it interrupted. */
 int irq_dispatch(int irq)
 {
-    if (irq < 0 || irq >= IRQ_LINE_COUNT || !irq_handlers[irq])
+    if (irq < 0 || irq >= IRQ_LINE_COUNT || !irq_handlers[irq][0])
         return 0;
-    irq_handlers[irq](irq_contexts[irq]);
+    for (int i = 0; i < IRQ_SHARED_MAX && irq_handlers[irq][i]; i++)
+        irq_handlers[irq][i](irq_contexts[irq][i]);
     return 1;
 }
 

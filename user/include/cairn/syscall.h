@@ -287,4 +287,34 @@ static inline uint32_t cairn_process_start(uint32_t process_slot, uint32_t its_e
     return cairn_syscall6(CAIRN_PROCESS_START, process_slot, its_eax, its_ebx, 0, 0, 0);
 }
 
+/* Sends an Ethernet frame (header included, no FCS; CAIRN_NIC_FRAME_MIN..MAX bytes) through the
+ * NIC in nic_slot: held until the checkpoint covering this call is durable, then sent. Waits
+ * while the kernel's hold of frames is full. */
+static inline uint32_t cairn_nic_send(uint32_t nic_slot, const void *frame, uint32_t length)
+{
+    return cairn_syscall6(CAIRN_NIC_SEND, nic_slot, (uint32_t)frame, length, 0, 0, 0);
+}
+
+/* The next received frame into buffer (size >= CAIRN_NIC_FRAME_MAX), *length its bytes;
+ * waits until one comes or the monotonic clock reaches deadline_ns (0: do not wait;
+ * CAIRN_NIC_NO_DEADLINE: wait for ever): then CAIRN_E_TIMED_OUT. */
+#define CAIRN_NIC_NO_DEADLINE (~0ull)
+static inline uint32_t cairn_nic_receive(uint32_t nic_slot, void *buffer, uint32_t size,
+                                         uint64_t deadline_ns, uint32_t *length)
+{
+    struct cairn_registers registers = { .eax = CAIRN_NIC_RECEIVE, .ebx = nic_slot,
+                                         .ecx = (uint32_t)buffer, .edx = size,
+                                         .esi = (uint32_t)deadline_ns,
+                                         .edi = (uint32_t)(deadline_ns >> 32) };
+    uint32_t status = cairn_syscall(&registers);
+    *length = status == CAIRN_OK ? registers.ebx : 0;
+    return status;
+}
+
+/* The card, the guest's address (net.ip) and the frame counters (struct cairn_nic_info). */
+static inline uint32_t cairn_nic_info(uint32_t nic_slot, struct cairn_nic_info *info)
+{
+    return cairn_syscall6(CAIRN_NIC_INFO, nic_slot, (uint32_t)info, sizeof *info, 0, 0, 0);
+}
+
 #endif
