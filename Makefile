@@ -62,22 +62,16 @@ USER_LIBRARY_OBJECTS := $(patsubst user/%,$(BUILD)/user/%.o,$(USER_LIBRARY_SOURC
 	$(BUILD)/user/kernel/printf.c.o $(BUILD)/user/kernel/string.c.o
 USER_C_OBJECTS := $(patsubst user/%,$(BUILD)/user/%.o,$(wildcard user/lib/*.c user/programs/*.c))
 USER_S_OBJECTS := $(patsubst user/%,$(BUILD)/user/%.o,$(wildcard user/*.S user/lib/*.S))
-# Programs only compiled, not linked or put in the image, until what they need is merged:
-# udpecho needs the NIC calls (issue 18) and a 33rd place in the image's program table
-# (tools/mkimage.c holds 32).
-USER_PROGRAMS_WAITING := udpecho
-USER_PROGRAMS := $(filter-out $(USER_PROGRAMS_WAITING), \
-	$(sort $(basename $(notdir $(wildcard user/programs/*.c)))))
+USER_PROGRAMS := $(sort $(basename $(notdir $(wildcard user/programs/*.c))))
 USER_ELFS := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGRAMS))
-USER_WAITING_OBJECTS := $(patsubst %,$(BUILD)/user/programs/%.c.o,$(USER_PROGRAMS_WAITING))
 
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all user run gdb test bench soak unit-tests clean clean-image deps crashtest fuzz \
 	fuzz-targets
-all: $(BUILD)/kernel.elf $(USER_ELFS) $(USER_WAITING_OBJECTS) $(BUILD)/cairn.iso $(BUILD)/fresh.img $(BUILD)/cairn-img \
+all: $(BUILD)/kernel.elf $(USER_ELFS) $(BUILD)/cairn.iso $(BUILD)/fresh.img $(BUILD)/cairn-img \
 	$(BUILD)/crash-explore $(BUILD)/window-shim.so $(BUILD)/net-tap-echo
-user: $(USER_ELFS) $(USER_WAITING_OBJECTS)
+user: $(USER_ELFS)
 
 # Installs (as root) or names (otherwise) the Debian packages that are missing.
 deps $(DEPS_STAMP): tools/deps.sh
