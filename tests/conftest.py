@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))     # the harness package, tools/cairn/
 
 import cairn.guest  # noqa: E402
-import netns as network_namespace  # noqa: E402
+import cairn.netns as network_namespace  # noqa: E402
 
 FRESH_IMAGE = Path(cairn.FRESH_IMAGE)   # the default disk, attached read-only (--snapshot)
 TEST_TIME_LIMIT_SECONDS = 30
@@ -69,7 +69,7 @@ def boot(tmp_path):
 
 @pytest.fixture
 def netns():
-    """A network namespace with tap0 up and the host at 10.0.2.2/24 (tests/netns.py); boot a
+    """A network namespace with tap0 up and the host at 10.0.2.2/24 (tools/cairn/netns.py); boot a
     guest in it with boot(..., netns=netns). Deleted afterwards, also when the test fails. A
     namespace that cannot be made fails the test with the reason (tests run as root)."""
     namespace = network_namespace.Namespace()

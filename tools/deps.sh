@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="gcc-i686-linux-gnu binutils-i686-linux-gnu grub-pc-bin grub-common
 xorriso mtools qemu-system-x86 qemu-utils python3-pytest python3-pytest-timeout python3-pexpect
-clang libclang-rt-14-dev gcc make"
+clang libclang-rt-14-dev gcc make iproute2 iputils-ping"
 
 missing=""
 for package in $PACKAGES; do

@@ -1,6 +1,6 @@
 """The network, kernel side: the virtio-net card, the NIC object, and output commit for frames.
 
-Each test makes its own network namespace (the `netns` fixture, tests/netns.py) with a tap
+Each test makes its own network namespace (the `netns` fixture, tools/cairn/netns.py) with a tap
 interface the guest's card attaches to, and sends raw Ethernet frames on it from an AF_PACKET
 socket inside that namespace; `outlat net` in the guest sends every frame it receives back,
 with the MAC addresses swapped. Nothing leaves the namespace. Frames carry EtherType 0x88B5
@@ -12,7 +12,7 @@ import shutil
 import struct
 
 from conftest import ROOT
-from netns import GUEST_MAC, incoming_from, mac_bytes
+from cairn.netns import GUEST_MAC, incoming_from, mac_bytes
 
 ETHERTYPE = 0x88B5
 ECHO_SECONDS = 10

@@ -1,7 +1,7 @@
 """The network, from the host's side: Linux's ping and a Linux UDP socket against udpecho.
 
 Every test makes its own network namespace with a tap interface in it (the
-`netns` fixture, tests/netns.py), runs QEMU (`tools/cairn-qemu --tap`) and
+`netns` fixture, tools/cairn/netns.py), runs QEMU (`tools/cairn-qemu --tap`) and
 the host's client inside it, and deletes it at the end, also when the test
 fails: no packet leaves the namespace. A test that cannot make the namespace
 fails with the reason (tests and CI run as root).

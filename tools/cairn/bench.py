@@ -24,6 +24,9 @@ otherwise. What each row measures (docs/benchmarks.md has the details):
   output flood              `hostile-flood` writing 16,384 lines beside `hostile-flood:sleep`:
                             how late the sleeper's 10 ms sleeps end meanwhile
   QEMU savevm/loadvm        the same guest (memwrite running) on a qcow2 copy, over QMP
+  network                   Linux's ping and a Linux UDP socket against udpecho, in a network
+                            namespace of the bench's own (tools/cairn/netns.py), with output
+                            commit on (default, and ckpt.output_delay=0) and off
 
 The table goes to standard output and, with the command that made it and
 the commit it ran on, into docs/benchmarks.md between its bench-table
@@ -33,6 +36,7 @@ Guest, in its own session, with a deadline, and killed by its PID.
 
 import argparse
 import datetime
+import json
 import os
 import random
 import re
@@ -44,6 +48,7 @@ import time
 from cairn import ROOT, WINDOW_SHIM, window_shim_environment
 from cairn.launcher import SSE42_CPU
 from cairn.guest import Guest
+from cairn import netns
 from cairn.qmp import Qmp
 
 DOCUMENT = os.path.join(ROOT, "docs", "benchmarks.md")
@@ -873,10 +878,78 @@ def parse_arguments(argv):
     return arguments
 
 
+# --- the network: round trips to udpecho from the host, in a namespace of their own ----------
+
+NETWORK_SETTINGS = (("output commit on, default settings", ""),
+                    ("output commit on, ckpt.output_delay=0", "ckpt.output_delay=0"),
+                    ("output commit off (output_commit=off)", "output_commit=off"))
+PING_COUNT = 50
+UDP_ECHOES = 200
+PING_SUMMARY = re.compile(r"rtt min/avg/max/mdev = ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms")
+GUEST_ADDRESS = "10.0.2.15"     # net.ip's default
+UDPCLIENT = [sys.executable, os.path.join(ROOT, "tools", "cairn", "udpclient.py")]
+
+
+def median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else None
+
+
+def run_in(net, command, timeout):
+    return subprocess.run(net.wrap(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=timeout)
+
+
+def network_round_trips(cmdline):
+    """Boots udpecho on a tap of a fresh namespace: ping's (min, avg, max) ms and the UDP echo
+    round trips' (median, 90th percentile) us, each None when it failed."""
+    net = netns.Namespace()
+    try:
+        net.create()
+        with boot(["--disk", os.path.join(ROOT, "build", "fresh.img"), "--snapshot",
+                   "--tap", net.tap, "--cmdline", ("run=udpecho " + cmdline).strip()],
+                  prefix=net.wrap([])) as guest:
+            if not wait_for(guest, ["udpecho: echoing"], timeout=60):
+                complain("udpecho start line", guest.output)
+                return None, None
+            run_in(net, ["ping", "-n", "-c", "3", "-W", "3", GUEST_ADDRESS], timeout=30)
+            pinged = run_in(net, ["ping", "-n", "-c", str(PING_COUNT), "-i", "0.05", "-W", "3",
+                                  GUEST_ADDRESS], timeout=120)
+            summary = PING_SUMMARY.search(pinged.stdout)
+            echoed = run_in(net, UDPCLIENT + ["echo", GUEST_ADDRESS, "7", str(UDP_ECHOES)],
+                            timeout=300)
+            try:
+                rtts = json.loads(echoed.stdout)["rtt_us"]
+            except (ValueError, KeyError):
+                rtts = []
+            ping = tuple(float(x) for x in summary.groups()[:3]) if summary else None
+            udp = (median(rtts), sorted(rtts)[len(rtts) * 9 // 10]) if rtts else None
+            return ping, udp
+    finally:
+        net.delete()
+
+
+def network_rows(directory):
+    rows = []
+    for label, cmdline in NETWORK_SETTINGS:
+        try:
+            ping, udp = network_round_trips(cmdline)
+        except (netns.NamespaceError, OSError) as error:
+            sys.stderr.write("bench: no network namespace: %s\n" % error)
+            ping, udp = None, None
+        rows.append(("ping round trip, host to guest (%d echoes, 50 ms apart), %s"
+                     % (PING_COUNT, label), "-",
+                     "min %.2f / avg %.2f / max %.2f ms" % ping if ping else "n/a"))
+        rows.append(("UDP echo round trip, a Linux socket to udpecho (%d datagrams of 64 "
+                     "bytes, one at a time), %s" % (UDP_ECHOES, label), "-",
+                     "median %d us, 90th percentile %d us" % udp if udp else "n/a"))
+    return rows
+
+
 # Groups of rows in the table's order, for --only. The checkpoint, resume, reclaim and slowdown
 # rows need the TSC rate the slowdown group measures, and the checkpoint rows the raw disk.
 ROW_GROUPS = ("micro", "disk", "checkpoint", "resume", "reclaim", "slowdown", "key-value",
-              "output-latency", "output-window", "output-flood", "savevm")
+              "output-latency", "output-window", "output-flood", "savevm", "network")
 
 
 def main(argv):
@@ -911,6 +984,8 @@ def main(argv):
             rows += output_flood_rows(directory)
         if "savevm" in wanted:
             rows += savevm_rows(directory)
+        if "network" in wanted:
+            rows += network_rows(directory)
     command = " ".join(["tools/bench"] + argv) if argv else "make bench"
     lines = ["Made by `%s` on commit %s, %s, in %.0f s. TCG cycles are the host's TSC, "
              "turned into ms at %s (/proc/cpuinfo; the memwrite baseline's cycles over its "

@@ -67,7 +67,7 @@ class Guest:
     """One run of tools/cairn-qemu; workdir holds its pidfile and console.txt (a temporary
     folder when None). With console_input False the console's input is /dev/null. prefix goes
     before the launcher's command: `ip netns exec NAME` to run it in a network namespace
-    (tools/cairn/netns.py's Namespace.command([]))."""
+    (tools/cairn/netns.py's Namespace.wrap([]))."""
 
     def __init__(self, arguments, workdir=None, environment=None, console_input=True, prefix=()):
         self._own_workdir = workdir is None
