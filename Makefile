@@ -238,11 +238,12 @@ demo: all
 # Long runs: 500 boots of one image running counter and pingpong, each killed at a random
 # moment; kv under 100 cut boots; fuzz's 1,000,000 calls across 10 cuts; 200 boots of randomly
 # corrupted images; 5,000 runs of a short program from the shell, with memory and the store
-# flat. All run; any failing fails soak. `make soak SOAK_CYCLES=30 SOAK_KV_CYCLES=10`
+# flat; udpecho across 100 power cuts. All run; any failing fails soak. `make soak SOAK_CYCLES=30 SOAK_KV_CYCLES=10`
 # is a short check.
 SOAK_CYCLES ?= 500
 SOAK_KV_CYCLES ?= 100
 SOAK_BANK_RUNS ?= 5000
+SOAK_NET_CUTS ?= 100
 
 soak: all
 	@status=0; \
@@ -257,6 +258,9 @@ soak: all
 	CAIRN_BANK_RUNS=$(SOAK_BANK_RUNS) $(PYTHON) -m pytest -p no:cacheprovider -q -s \
 		--basetemp=$(BUILD)/pytest-soak \
 		tests/qemu/test_banks.py::test_programs_that_end_leave_nothing_behind || status=1; \
+	CAIRN_NET_CUTS=$(SOAK_NET_CUTS) $(PYTHON) -m pytest -p no:cacheprovider -q -s \
+		--basetemp=$(BUILD)/pytest-soak \
+		tests/qemu/test_udpecho.py::test_udpecho_answers_again_after_every_power_cut || status=1; \
 	exit $$status
 
 # libFuzzer targets (clang) for everything that reads an image; seeds in tests/fuzz/corpus/.
