@@ -18,6 +18,7 @@ ROOT_PROGRAMS = ROOT_DATA + 16                     # programs: count, reserved, 
 ROOT_PROCESSES = ROOT_PROGRAMS + 80                # processes[640]
 ROOT_CONSOLE_BLOCKS = 2848                         # console.blocks[16]
 ROOT_RUN_LIST = 2992                               # run_list: count, reserved, last
+ROOT_FRAMES_BLOCKS = 3032                          # frames.blocks[14] (held network frames)
 TYPE_PROGRAM_TABLE = 8
 PROGRAM_BLOCK_ENTRIES = 126
 PROGRAM_TABLE_ENTRIES = HEADER.size + 16           # programs[126] in a program-table block

@@ -10,14 +10,17 @@ with the MAC addresses swapped. Nothing leaves the namespace. Frames carry Ether
 import re
 import shutil
 import struct
+import sys
+from pathlib import Path
 
 from conftest import ROOT
 from cairn.netns import GUEST_MAC, incoming_from, mac_bytes
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from image_tools import BLOCK, ROOT_FRAMES_BLOCKS  # noqa: E402
+
 ETHERTYPE = 0x88B5
 ECHO_SECONDS = 10
-BLOCK = 4096
-ROOT_FRAMES_BLOCKS_OFFSET = 3976    # struct cairn_root_record: frames.blocks[0]
 
 
 def echo_from(sock, timeout):
@@ -145,7 +148,7 @@ def test_held_frames_with_a_bad_checksum_are_dropped_not_sent(netns, boot, tmp_p
     info = subprocess_output([str(ROOT / "build" / "cairn-img"), "info", str(image)])
     root = int(re.search(r"root record at block (\d+)", info).group(1))
     data = bytearray(image.read_bytes())
-    block = struct.unpack_from("<I", data, root * BLOCK + ROOT_FRAMES_BLOCKS_OFFSET)[0]
+    block = struct.unpack_from("<I", data, root * BLOCK + ROOT_FRAMES_BLOCKS)[0]
     assert block >= 16, (root, block)
     data[block * BLOCK + 20] ^= 0x01            # a byte of the frame: still a frame, wrong CRC
     image.write_bytes(bytes(data))
