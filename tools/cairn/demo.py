@@ -113,7 +113,11 @@ class Tour:
             machine.send("".join("get %s\n" % key for key in keys))
             for key in keys:
                 seen(machine, r"^(VALUE|NOTFOUND) %s( |$)" % key, 10)
-        woke = seen(machine, r"^clock: woke", CLOCK_SECONDS)
+        # The 8 s of running time may already have passed in the boots before (they run for
+        # as long as the host takes to boot and type), and the line was shown there.
+        earlier = [m for lines_ in self.boots for m in map(re.compile(r"^clock: woke").search,
+                                                           lines_) if m]
+        woke = earlier[0] if earlier else seen(machine, r"^clock: woke", CLOCK_SECONDS)
         seen(machine, r"^shm: report \d+:", 10)
         machine.close()
         lines = complete_lines(machine)
@@ -183,10 +187,11 @@ class Tour:
             match = re.search(r"woke after (\d+) ns monotonic, (\d+) ns wall; restart (\d+)",
                               woke.string)
             monotonic, wall = int(match.group(1)) / 1e9, int(match.group(2)) / 1e9
-            self.check(monotonic >= 8.0 and match.group(3) == "2",
-                       "clock: slept 8 s of running time: %.2f s monotonic, %.2f s of wall "
-                       "clock, so about %.0f s were spent off or booting" % (
-                           monotonic, wall, wall - monotonic))
+            self.check(monotonic >= 8.0 and match.group(3) in ("1", "2"),
+                       "clock: slept 8 s of running time across %s power cut%s: %.2f s "
+                       "monotonic, %.2f s of wall clock, so about %.0f s were spent off or "
+                       "booting" % (match.group(3), "" if match.group(3) == "1" else "s",
+                                    monotonic, wall, wall - monotonic))
         else:
             self.check(False, "clock: woke within %d s of the last boot" % CLOCK_SECONDS)
 

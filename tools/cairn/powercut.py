@@ -36,6 +36,7 @@ PINGPONG = re.compile(rb"^pingpong: at (\d+)\r?$", re.M)
 COUNTER_LINES_PER_SECOND = 10
 PINGPONG_STEP = 10000
 PINGPONG_REPEAT = 8         # lines a restart may repeat: the round trips of one interval, and more
+KERNEL_SECONDS = 30         # from QEMU's start to the kernel's banner, at most
 
 
 def counter_numbers(output):
@@ -55,6 +56,9 @@ def boot_and_cut(image, run_seconds, interval_ms, output_commit=True, window_log
     environment = window_shim_environment(window_log) if window_log else None
     guest = Guest(launcher_arguments(cmdline, disk=image, snapshot=False, cache="unsafe"),
                   environment=environment, console_input=False).start()
+    # run_seconds count from the kernel's banner, not from QEMU's start: the boot loader's time
+    # varies with the host's load, and a cut before the kernel runs tests nothing.
+    guest.wait_for(r"^Cairn \S+ \(i386\)", KERNEL_SECONDS)
     time.sleep(run_seconds)
     guest.close()                               # SIGKILL to QEMU: the power goes off
     return guest.raw_output.encode()
